@@ -1,0 +1,1 @@
+//! sanctions-lists
