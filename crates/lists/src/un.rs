@@ -497,17 +497,18 @@ impl Rec {
     }
 
     fn finish(mut self, file: &str, line: u64) -> Result<Entity> {
-        let err = |rec: &Rec, message: &str| Error::Record {
+        let record = self.id();
+        let err = |message: &str| Error::Record {
             file: file.to_string(),
             line,
-            record: rec.id(),
+            record: record.clone(),
             message: message.to_string(),
         };
         let Some(dataid) = self.dataid.take() else {
-            return Err(err(&self, "missing DATAID"));
+            return Err(err("missing DATAID"));
         };
         let Some(reference) = self.reference.take() else {
-            return Err(err(&self, "missing REFERENCE_NUMBER"));
+            return Err(err("missing REFERENCE_NUMBER"));
         };
         const KINDS: [NamePartKind; 4] =
             [NamePartKind::First, NamePartKind::Second, NamePartKind::Third, NamePartKind::Fourth];
@@ -524,8 +525,7 @@ impl Rec {
             parts.push(NamePart { kind: KINDS[i], value: p.clone() });
         }
         if full.is_empty() {
-            self.reference = Some(reference);
-            return Err(err(&self, "no name (FIRST_NAME..FOURTH_NAME all empty)"));
+            return Err(err("no name (FIRST_NAME..FOURTH_NAME all empty)"));
         }
         let mut e = self.e;
         e.source_id = dataid;
