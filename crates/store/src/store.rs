@@ -10,6 +10,34 @@ use crate::error::{Error, Result};
 use crate::rows::{RawVersion, VERSION_COLUMNS, parse_entity};
 use crate::schema;
 
+/// Rows per thread below which parsing is not split.
+const PARSE_CHUNK: usize = 2048;
+
+/// Parses revisions' JSON, on several threads for large lists (JSON decoding is most of the
+/// cost of loading a list).
+fn parse_all(rows: &[(i64, i64, String)]) -> Result<Vec<Entity>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let parse = |rows: &[(i64, i64, String)]| -> Result<Vec<Entity>> {
+        rows.iter().map(|(_, id, json)| parse_entity(*id, json)).collect()
+    };
+    if threads < 2 || rows.len() < 2 * PARSE_CHUNK {
+        return parse(rows);
+    }
+    let chunk = rows.len().div_ceil(threads).max(PARSE_CHUNK);
+    let parts: Vec<Result<Vec<Entity>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = rows.chunks(chunk).map(|c| s.spawn(move || parse(c))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    });
+    let mut out = Vec::with_capacity(rows.len());
+    for part in parts {
+        out.extend(part?);
+    }
+    Ok(out)
+}
+
 /// The versioned list store: one SQLite database.
 ///
 /// Reads take `&self`, writes (`import`) take `&mut self`. The handle is `Send` but not
@@ -161,18 +189,19 @@ impl Store {
     /// Fails with [`Error::UnknownVersion`] if there is no such version.
     pub fn entities(&self, version_id: i64) -> Result<Vec<Entity>> {
         let version = self.require_version(version_id)?;
+        // No ORDER BY: sorting in SQLite would move every JSON text through a temporary
+        // b-tree; rows come in revision order and are put back in file order here.
         let mut st = self.conn.prepare_cached(
-            "SELECT r.id, r.json FROM version_entry e JOIN revision r ON r.id = e.revision_id \
-             WHERE e.version_id = ?1 ORDER BY e.position",
+            "SELECT e.position, r.id, r.json FROM version_entry e \
+             JOIN revision r ON r.id = e.revision_id WHERE e.version_id = ?1",
         )?;
-        let mut rows = st.query(params![version_id])?;
-        let mut out = Vec::with_capacity(version.counts.entities);
-        while let Some(row) = rows.next()? {
-            let id: i64 = row.get(0)?;
-            let json = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
-            out.push(parse_entity(id, json)?);
+        let mut rows: Vec<(i64, i64, String)> = Vec::with_capacity(version.counts.entities);
+        let mut q = st.query(params![version_id])?;
+        while let Some(row) = q.next()? {
+            rows.push((row.get(0)?, row.get(1)?, row.get(2)?));
         }
-        Ok(out)
+        rows.sort_unstable_by_key(|r| r.0);
+        parse_all(&rows)
     }
 
     /// One entry of a version, looked up by its reference (`TAi.026`) or, failing that, by
