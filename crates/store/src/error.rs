@@ -87,6 +87,16 @@ pub enum Error {
         supported: i64,
     },
 
+    /// A schema migration failed; the database was left at its previous version.
+    #[error("schema migration {migration} failed")]
+    Migration {
+        /// The migration's name (`0002_customers`).
+        migration: &'static str,
+        /// SQLite's error.
+        #[source]
+        error: rusqlite::Error,
+    },
+
     /// A JSON column could not be read back.
     #[error("corrupt {column} JSON in {table} row {id}")]
     CorruptJson {

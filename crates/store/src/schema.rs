@@ -14,7 +14,6 @@ use crate::error::{Error, Result};
 /// One schema migration.
 pub(crate) struct Migration {
     /// Its name (the file stem), for messages.
-    #[allow(dead_code)]
     pub(crate) name: &'static str,
     /// The SQL, run as one batch.
     pub(crate) sql: &'static str,
@@ -67,7 +66,7 @@ fn migrate_with(conn: &mut Connection, migrations: &[Migration]) -> Result<()> {
         return Err(Error::SchemaTooNew { found, supported });
     }
     for (i, m) in migrations.iter().enumerate().skip(found as usize) {
-        tx.execute_batch(m.sql)?;
+        tx.execute_batch(m.sql).map_err(|error| Error::Migration { migration: m.name, error })?;
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
     }
     tx.commit()?;
@@ -118,7 +117,8 @@ mod tests {
             Migration { name: "0001_init", sql: MIGRATIONS[0].sql },
             Migration { name: "0002_bad", sql: "CREATE TABLE x (id INTEGER); SELECT nope FROM y;" },
         ];
-        assert!(migrate_with(&mut conn, &bad).is_err());
+        let err = migrate_with(&mut conn, &bad).unwrap_err();
+        assert!(matches!(err, Error::Migration { migration: "0002_bad", .. }), "{err:?}");
         assert_eq!(user_version(&conn).unwrap(), 0);
         assert!(tables(&conn).is_empty());
     }
