@@ -111,7 +111,9 @@ fn list_words(data: &Path) -> HashSet<String> {
             }
         }
     }
-    for (file, field) in [("ofac/watchman-2021-07-07-sdn.csv", 1), ("ofac/watchman-2021-07-07-alt.csv", 3)] {
+    for (file, field) in
+        [("ofac/watchman-2021-07-07-sdn.csv", 1), ("ofac/watchman-2021-07-07-alt.csv", 3)]
+    {
         let text = fs::read_to_string(data.join(file)).unwrap_or_default();
         for line in text.lines() {
             if let Some(name) = line.split('"').nth(field) {
@@ -279,7 +281,7 @@ fn main() {
         stats.print(&label.unwrap_or_default());
         if show_errors > 0 {
             let mut errors: Vec<_> = errors.into_iter().collect();
-            errors.sort_by(|a, b| b.1.0.cmp(&a.1.0));
+            errors.sort_by_key(|e| std::cmp::Reverse(e.1.0));
             for (k, (w, ex)) in errors.into_iter().take(show_errors) {
                 println!("  {w:>6}  {k:<24} {}", ex.join(" | "));
             }

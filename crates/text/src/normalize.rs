@@ -33,8 +33,16 @@ pub fn fold(s: &str) -> String {
 ///
 /// Allocates nothing beyond growing `out` when `s` is ASCII.
 pub fn fold_into(s: &str, out: &mut String) {
-    out.clear();
-    let mut w = Writer { out, pending_space: false };
+    // Work on the bytes of `out` (zero-copy both ways): every byte written is ASCII.
+    let mut bytes = std::mem::take(out).into_bytes();
+    bytes.clear();
+    bytes.reserve(s.len());
+    let mut w = Writer { out: bytes, pending_space: false };
+    fold_bytes(s, &mut w);
+    *out = String::from_utf8(w.out).expect("fold writes ASCII only");
+}
+
+fn fold_bytes(s: &str, w: &mut Writer) {
     if s.is_ascii() {
         for &b in s.as_bytes() {
             w.ascii(b);
@@ -61,12 +69,12 @@ pub fn fold_into(s: &str, out: &mut String) {
 
 /// Appends folded bytes to the output, turning runs of separators into one space and never
 /// starting with one. A trailing separator is never written.
-struct Writer<'a> {
-    out: &'a mut String,
+struct Writer {
+    out: Vec<u8>,
     pending_space: bool,
 }
 
-impl Writer<'_> {
+impl Writer {
     /// One byte of folded output: a lowercase letter, a digit, or b' ' for a separator.
     #[inline]
     fn byte(&mut self, b: u8) {
@@ -75,11 +83,11 @@ impl Writer<'_> {
         } else {
             if self.pending_space {
                 if !self.out.is_empty() {
-                    self.out.push(' ');
+                    self.out.push(b' ');
                 }
                 self.pending_space = false;
             }
-            self.out.push(char::from(b));
+            self.out.push(b);
         }
     }
 
@@ -172,7 +180,8 @@ fn is_deleted(c: char) -> bool {
             | '\u{2032}' // ′
             | '\u{FF07}' // fullwidth '
             | '\u{00AD}' // soft hyphen
-            | '\u{200B}'..='\u{200D}' // zero-width space and joiners
+            | '\u{200B}'
+            ..='\u{200D}' // zero-width space and joiners
             | '\u{2060}' // word joiner
             | '\u{FEFF}' // BOM / zero-width no-break space
     )

@@ -271,22 +271,18 @@ fn arabic_word(units: &[Unit], out: &mut String) {
             'ؤ' => "u",
             'ئ' => "i",
             'ء' => "",
-            // Ayn: silent, except as the vowel carrier that starts a word.
+            // Ayn: silent, except as the vowel carrier that starts a word when no long vowel
+            // follows (عبد abd, علي ali, عوض awad; but عادل adl, عيسى isa).
             'ع' => {
                 let vowel_follows = next.is_some_and(|n| {
                     matches!(n.letter, 'ا' | 'آ' | 'ى')
-                        || (matches!(n.letter, 'ي' | 'ی' | 'و')
+                        || (matches!(n.letter, 'ي' | 'ی')
                             && !units.get(i + 2).is_some_and(|m| is_long_vowel_letter(m.letter)))
                 });
-                match u.vowel {
-                    Some(_) => "",
-                    None if at_start && !vowel_follows => "a",
-                    None => "",
-                }
+                if at_start && u.vowel.is_none() && !vowel_follows { "a" } else { "" }
             }
             'و' | 'ۄ' | 'ۅ' => {
-                let consonantal = (at_start && !last)
-                    || (after_a && !last)
+                let consonantal = ((at_start || after_a) && !last)
                     || next_is_long_a
                     || u.vowel.is_some()
                     || u.shadda;
@@ -314,7 +310,7 @@ fn arabic_word(units: &[Unit], out: &mut String) {
             out.push(v);
             after_a = v == 'a';
         } else {
-            after_a = matches!(u.letter, 'ا' | 'آ' | 'ى' | 'أ' | 'ٱ');
+            after_a = matches!(u.letter, 'ا' | 'آ' | 'ى' | 'أ' | 'ٱ') || emitted == "a";
         }
     }
 }
@@ -371,8 +367,7 @@ fn cyrillic_run(run: &[char], lang: CyrLang, out: &mut String) {
             continue;
         }
         let c = raw.to_lowercase().next().unwrap_or(raw);
-        let after_vowel_or_start =
-            prev.is_none_or(|p| is_cyr_vowel(p) || matches!(p, 'ь' | 'ъ'));
+        let after_vowel_or_start = prev.is_none_or(|p| is_cyr_vowel(p) || matches!(p, 'ь' | 'ъ'));
         let s: &str = match c {
             'а' => "a",
             'б' => "b",
@@ -383,14 +378,15 @@ fn cyrillic_run(run: &[char], lang: CyrLang, out: &mut String) {
             },
             'ґ' => "g",
             'д' => "d",
-            'е' => {
-                if after_vowel_or_start && prev.is_some() {
-                    "ye"
+            // е is "e" everywhere: Wikidata's Latin forms mostly write no "ye" (measured).
+            'е' => "e",
+            'ё' => {
+                if after_vowel_or_start {
+                    "yo"
                 } else {
                     "e"
                 }
             }
-            'ё' => "e",
             'є' => "ye",
             'ж' => "zh",
             'з' => "z",
@@ -468,7 +464,6 @@ fn cyrillic_run(run: &[char], lang: CyrLang, out: &mut String) {
                 }
             }
         };
-        let _ = after_vowel_or_start;
         out.push_str(s);
         prev = Some(c);
     }
@@ -490,7 +485,8 @@ fn greek_base(c: char) -> char {
 }
 
 fn greek_run(run: &[char], out: &mut String) {
-    let letters: Vec<char> = run.iter().map(|&c| greek_base(c)).filter(|&c| !is_combining(c)).collect();
+    let letters: Vec<char> =
+        run.iter().map(|&c| greek_base(c)).filter(|&c| !is_combining(c)).collect();
     let mut i = 0;
     while i < letters.len() {
         let c = letters[i];
