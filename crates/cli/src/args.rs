@@ -1,0 +1,163 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Import, version and screen official sanctions lists (UN, OFAC).
+#[derive(Debug, Parser)]
+#[command(name = "sanctions", version, about, long_about = None)]
+pub struct Cli {
+    /// The store (SQLite file). Default: $SANCTIONS_DB, else the user's data directory.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Machine-readable JSON output.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Download the official lists (or read them from a mirror folder) and import new versions.
+    Update(UpdateArgs),
+    /// Import official list files as a new version.
+    Import(ImportArgs),
+    /// Show the list versions held.
+    Lists,
+    /// Screen a name (or a batch file) against the lists.
+    Screen(ScreenArgs),
+    /// Score two names against each other and explain the score.
+    Compare(CompareArgs),
+    /// Print one list entry in full.
+    Show(ShowArgs),
+    /// Every revision of an entry across list versions.
+    History(HistoryArgs),
+    /// What changed between two versions of a list.
+    Diff(DiffArgs),
+}
+
+/// `update`.
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// Read the official files from this folder (`un/consolidated.xml`, `ofac/sdn.csv`...)
+    /// instead of downloading them.
+    #[arg(long, value_name = "DIR")]
+    pub mirror: Option<PathBuf>,
+    /// Import even if a list shrinks by more than 20%.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The list: un or ofac.
+    pub source: String,
+    /// The file(s): UN consolidated.xml; OFAC sdn.csv [alt.csv] [add.csv].
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Publication date (YYYY-MM-DD) for lists whose files carry none (OFAC CSV).
+    #[arg(long, value_name = "DATE")]
+    pub published: Option<String>,
+    /// Import even if the list shrinks by more than 20%.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Batch file formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// One JSON object per line.
+    Jsonl,
+    /// Comma-separated values with a header row.
+    Csv,
+}
+
+/// `screen`.
+#[derive(Debug, Args)]
+pub struct ScreenArgs {
+    /// The name to screen (any script). Omit with --batch.
+    #[arg(required_unless_present = "batch", conflicts_with = "batch")]
+    pub name: Option<String>,
+    /// Date of birth: YYYY or YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    pub dob: Option<String>,
+    /// Nationality (country name or ISO code).
+    #[arg(long)]
+    pub nationality: Option<String>,
+    /// Kind: person, organization, vessel or aircraft.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// A document number (passport, national id); repeatable.
+    #[arg(long = "id", value_name = "NUMBER")]
+    pub identifiers: Vec<String>,
+    /// Most hits per query.
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+    /// Lowest score reported (0..1). Default: the algorithm's alert threshold.
+    #[arg(long)]
+    pub threshold: Option<f32>,
+    /// Screen against the lists as they were on this date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Screen every query of a file (JSONL lines {"qid","name","kind","birth_date","nationality"}
+    /// or CSV with those columns); `-` reads standard input.
+    #[arg(long, value_name = "FILE")]
+    pub batch: Option<PathBuf>,
+    /// Output format of --batch (and input format when the file name does not tell).
+    #[arg(long, value_enum, default_value = "jsonl")]
+    pub format: Format,
+    /// Write batch results here instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Include explanations in batch output.
+    #[arg(long)]
+    pub explain: bool,
+    /// Worker threads for --batch (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// `compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// First name (the query).
+    pub name1: String,
+    /// Second name (the listed name).
+    pub name2: String,
+    /// Kind of both.
+    #[arg(long)]
+    pub kind: Option<String>,
+}
+
+/// `show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Reference: `TAi.026`, `6636`, or with the list: `un:TAi.026`, `ofac:6636`.
+    pub reference: String,
+    /// The entry as listed on this date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+}
+
+/// `history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Reference: `TAi.026`, `un:TAi.026`, `ofac:6636`.
+    pub reference: String,
+}
+
+/// `diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The list: un or ofac.
+    pub source: String,
+    /// From version: a date (YYYY-MM-DD), #ID, latest or previous. Default: the one before TO.
+    pub from: Option<String>,
+    /// To version. Default: latest.
+    pub to: Option<String>,
+}

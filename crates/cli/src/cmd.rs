@@ -1,0 +1,301 @@
+//! Subcommands.
+
+mod batch;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use sanctions_engine::model::{EntityKind, PartialDate, Source};
+use sanctions_engine::{DEFAULT_THRESHOLD, Engine, ScreenRequest, SourceUrls};
+
+use crate::args::{
+    Cli, Command, CompareArgs, DiffArgs, HistoryArgs, ImportArgs, ScreenArgs, ShowArgs, UpdateArgs,
+};
+use crate::render;
+
+/// The store path: --db, else $SANCTIONS_DB, else the user's data directory.
+fn db_path(cli_db: Option<PathBuf>) -> PathBuf {
+    if let Some(p) = cli_db {
+        return p;
+    }
+    if let Some(p) = std::env::var_os("SANCTIONS_DB").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local").join("share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("sanctions").join("sanctions.sqlite")
+}
+
+pub(crate) fn parse_date(s: &str, what: &str) -> Result<PartialDate> {
+    s.parse::<PartialDate>()
+        .with_context(|| format!("{what}: expected YYYY, YYYY-MM or YYYY-MM-DD"))
+}
+
+fn parse_source(s: &str) -> Result<Source> {
+    Ok(s.parse::<Source>()?)
+}
+
+pub(crate) fn parse_kind(s: &str) -> Result<EntityKind> {
+    s.parse::<EntityKind>().map_err(anyhow::Error::msg)
+}
+
+fn check_threshold(t: Option<f32>) -> Result<f32> {
+    let t = t.unwrap_or(DEFAULT_THRESHOLD);
+    if !(0.0..=1.0).contains(&t) || t.is_nan() {
+        bail!("--threshold must be between 0 and 1, got {t}");
+    }
+    Ok(t)
+}
+
+/// Runs a command.
+pub fn run(cli: Cli) -> Result<()> {
+    let db = db_path(cli.db);
+    let json = cli.json;
+    match cli.command {
+        Command::Update(a) => update(&db, a, json),
+        Command::Import(a) => import(&db, a, json),
+        Command::Lists => lists(&db, json),
+        Command::Screen(a) => screen(&db, a, json),
+        Command::Compare(a) => compare(&db, a, json),
+        Command::Show(a) => show(&db, a, json),
+        Command::History(a) => history(&db, a, json),
+        Command::Diff(a) => diff(&db, a, json),
+    }
+}
+
+fn open(db: &std::path::Path) -> Result<Engine> {
+    Engine::open(db).with_context(|| format!("cannot open the store {}", db.display()))
+}
+
+fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, v)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn update(db: &std::path::Path, a: UpdateArgs, json: bool) -> Result<()> {
+    let mut engine = open(db)?;
+    let reports = match &a.mirror {
+        Some(dir) => engine.update_from_mirror(dir, a.force)?,
+        None => engine.update_from_web(&SourceUrls::from_env(), a.force)?,
+    };
+    if json {
+        return print_json(&reports);
+    }
+    for r in &reports {
+        println!("{}", render::import_report(r));
+    }
+    Ok(())
+}
+
+/// On a store with no list, loads the lists first (from $SANCTIONS_MIRROR, else the web).
+fn ensure_loaded(engine: &mut Engine) -> Result<()> {
+    if !engine.is_empty()? {
+        return Ok(());
+    }
+    let quiet = !std::io::stderr().is_terminal();
+    let reports = match std::env::var_os("SANCTIONS_MIRROR").filter(|m| !m.is_empty()) {
+        Some(dir) => {
+            let dir = PathBuf::from(dir);
+            if !quiet {
+                eprintln!(
+                    "No list loaded yet: importing the official files from {} ...",
+                    dir.display()
+                );
+            }
+            engine.update_from_mirror(&dir, false)?
+        }
+        None => {
+            if !quiet {
+                eprintln!("No list loaded yet: downloading the official lists ...");
+            }
+            engine.update_from_web(&SourceUrls::from_env(), false).context(
+                "no list is loaded and the download failed; set SANCTIONS_MIRROR to a folder of official files, \
+                 or run `sanctions update --mirror DIR`",
+            )?
+        }
+    };
+    if !quiet {
+        for r in &reports {
+            eprintln!("{}", render::import_report(r));
+        }
+    }
+    Ok(())
+}
+
+fn import(db: &std::path::Path, a: ImportArgs, json: bool) -> Result<()> {
+    let source = parse_source(&a.source)?;
+    let published = a.published.as_deref().map(|d| parse_date(d, "--published")).transpose()?;
+    if let Some(p) = published {
+        if !p.is_full() {
+            bail!("--published must be a full date (YYYY-MM-DD), got {p}");
+        }
+    }
+    let mut engine = open(db)?;
+    let r = engine.import_files(source, &a.files, published, a.force)?;
+    if json {
+        return print_json(&r);
+    }
+    println!("{}", render::import_report(&r));
+    Ok(())
+}
+
+fn lists(db: &std::path::Path, json: bool) -> Result<()> {
+    let engine = open(db)?;
+    let v = engine.lists()?;
+    if json {
+        return print_json(&v);
+    }
+    print!("{}", render::versions(&v));
+    Ok(())
+}
+
+pub(crate) fn request_from(
+    name: String,
+    dob: Option<&str>,
+    nationality: Option<String>,
+    kind: Option<&str>,
+    identifiers: Vec<String>,
+    threshold: f32,
+    limit: usize,
+) -> Result<ScreenRequest> {
+    if name.trim().is_empty() {
+        bail!("the name to screen is empty");
+    }
+    if name.len() > 1000 {
+        bail!("the name to screen is longer than 1000 bytes");
+    }
+    let birth_date =
+        dob.filter(|d| !d.trim().is_empty()).map(|d| parse_date(d, "birth date")).transpose()?;
+    if let Some(d) = birth_date {
+        if !(1850..=2100).contains(&d.year) {
+            bail!("birth date {d} is out of range (1850..2100)");
+        }
+    }
+    let kind = kind.filter(|k| !k.trim().is_empty()).map(parse_kind).transpose()?;
+    Ok(ScreenRequest {
+        name,
+        birth_date,
+        nationality: nationality.filter(|n| !n.trim().is_empty()),
+        kind,
+        identifiers,
+        threshold,
+        limit,
+    })
+}
+
+fn screen(db: &std::path::Path, a: ScreenArgs, json: bool) -> Result<()> {
+    let threshold = check_threshold(a.threshold)?;
+    if a.limit == 0 {
+        bail!("--limit must be at least 1");
+    }
+    let as_of = a.as_of.as_deref().map(|d| parse_date(d, "--as-of")).transpose()?;
+    let mut engine = open(db)?;
+    ensure_loaded(&mut engine)?;
+    let snapshot = engine.snapshot(as_of)?;
+    if let Some(path) = &a.batch {
+        return batch::run(&snapshot, path, &a, threshold);
+    }
+    let name = a.name.clone().unwrap_or_default();
+    let req = request_from(
+        name,
+        a.dob.as_deref(),
+        a.nationality.clone(),
+        a.kind.as_deref(),
+        a.identifiers.clone(),
+        threshold,
+        a.limit,
+    )?;
+    let result = snapshot.screen(&req);
+    if json {
+        #[derive(serde::Serialize)]
+        struct Out<'a> {
+            query: serde_json::Value,
+            #[serde(flatten)]
+            result: &'a sanctions_engine::ScreenResult,
+        }
+        let query = serde_json::json!({
+            "name": req.name, "birth_date": req.birth_date, "nationality": req.nationality,
+            "kind": req.kind, "identifiers": req.identifiers, "as_of": as_of,
+        });
+        return print_json(&Out { query, result: &result });
+    }
+    print!("{}", render::screen(&req, &result, as_of));
+    Ok(())
+}
+
+fn compare(db: &std::path::Path, a: CompareArgs, json: bool) -> Result<()> {
+    let kind = a.kind.as_deref().map(parse_kind).transpose()?;
+    if a.name1.trim().is_empty() || a.name2.trim().is_empty() {
+        bail!("both names must be non-empty");
+    }
+    // Word weights come from the loaded lists when there are any, else every word weighs the same.
+    let engine = open(db)?;
+    let list_weights = !engine.is_empty()?;
+    let snapshot = if list_weights {
+        engine.snapshot(None)?
+    } else {
+        std::sync::Arc::new(sanctions_engine::Snapshot::build(Vec::new(), Vec::new(), None))
+    };
+    compare_with(snapshot.index(), &a, kind, json, list_weights)
+}
+
+fn compare_with(
+    index: &sanctions_engine::Index,
+    a: &CompareArgs,
+    kind: Option<EntityKind>,
+    json: bool,
+    list_weights: bool,
+) -> Result<()> {
+    let scored = index.compare(&a.name1, &a.name2, kind);
+    if json {
+        return print_json(&serde_json::json!({
+            "name1": a.name1, "name2": a.name2, "score": scored.score,
+            "threshold": DEFAULT_THRESHOLD, "alert": scored.score >= DEFAULT_THRESHOLD,
+            "weights": if list_weights { "word rarity in the loaded lists" } else { "uniform (no list loaded)" },
+            "algorithm": sanctions_engine::AlgorithmId::current(),
+            "explanation": scored.explanation,
+        }));
+    }
+    print!("{}", render::compare(&a.name1, &a.name2, &scored, list_weights));
+    Ok(())
+}
+
+fn show(db: &std::path::Path, a: ShowArgs, json: bool) -> Result<()> {
+    let as_of = a.as_of.as_deref().map(|d| parse_date(d, "--as-of")).transpose()?;
+    let engine = open(db)?;
+    let (entity, version) = engine.show(&a.reference, as_of)?;
+    if json {
+        return print_json(&serde_json::json!({ "entity": entity, "version": version }));
+    }
+    print!("{}", render::entity(&entity, &version));
+    Ok(())
+}
+
+fn history(db: &std::path::Path, a: HistoryArgs, json: bool) -> Result<()> {
+    let engine = open(db)?;
+    let (source, steps) = engine.history(&a.reference)?;
+    if json {
+        return print_json(
+            &serde_json::json!({ "source": source, "reference": a.reference, "history": steps }),
+        );
+    }
+    print!("{}", render::history(source, &a.reference, &steps));
+    Ok(())
+}
+
+fn diff(db: &std::path::Path, a: DiffArgs, json: bool) -> Result<()> {
+    let source = parse_source(&a.source)?;
+    let engine = open(db)?;
+    let d = engine.diff(source, a.from.as_deref(), a.to.as_deref())?;
+    if json {
+        return print_json(&d);
+    }
+    print!("{}", render::diff(&d));
+    Ok(())
+}

@@ -1,0 +1,251 @@
+//! Name-aware tokens: words, particles, honorifics and legal forms.
+//!
+//! A name is folded ([`crate::fold`]) and split on spaces. Each word gets a [`TokenClass`]:
+//! honorifics and titles (Mullah, Maulavi, Haji, Sheikh, Dr) and particles (al, bin, abu,
+//! abdul) weigh little in scoring; company legal forms (LLC, Ltd, JSC, OOO, GmbH) are one
+//! class, so "Ltd" meets "Limited". The same function runs at index time and at query time.
+
+use crate::keys::skeleton;
+
+/// What role a word plays in a name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TokenClass {
+    /// An ordinary name word.
+    Word,
+    /// A joining particle: al, el, bin, ibn, abu, abd, abdul, ul, ur, ud, van, von, de...
+    Particle,
+    /// An honorific or title: mullah, maulavi, haji, sheikh, qari, dr, mr...
+    Honorific,
+    /// A legal form of an organisation, canonicalised (ltd, llc, jsc, gmbh...).
+    LegalForm,
+    /// A word made of digits.
+    Number,
+}
+
+/// One token of a name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token {
+    /// The folded word (legal forms canonicalised, e.g. "limited" → "ltd").
+    pub text: String,
+    /// Its class.
+    pub class: TokenClass,
+    /// Its variant-tolerant key ([`crate::skeleton`]).
+    pub key: String,
+}
+
+const HONORIFICS: &[&str] = &[
+    "mullah",
+    "mulla",
+    "molla",
+    "mollah",
+    "maulavi",
+    "mawlawi",
+    "maulvi",
+    "moulvi",
+    "molvi",
+    "mawlavi",
+    "maulawi",
+    "moulavi",
+    "mowlavi",
+    "mawlana",
+    "maulana",
+    "haji",
+    "hajji",
+    "haj",
+    "hadji",
+    "alhaj",
+    "alhaji",
+    "hajj",
+    "sheikh",
+    "shaikh",
+    "sheik",
+    "shaykh",
+    "shaykhs",
+    "cheikh",
+    "qari",
+    "qary",
+    "kari",
+    "mufti",
+    "hafiz",
+    "hafez",
+    "ustad",
+    "ustaz",
+    "dr",
+    "doctor",
+    "prof",
+    "professor",
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "sir",
+    "general",
+    "gen",
+    "colonel",
+    "col",
+    "major",
+    "maj",
+    "captain",
+    "capt",
+    "lieutenant",
+    "lt",
+    "brigadier",
+    "admiral",
+    "sayyid",
+    "sayed",
+    "sayyed",
+    "syed",
+    "said",
+    "imam",
+    "emir",
+    "commander",
+    "eng",
+    "engineer",
+];
+
+/// Honorifics that are also common given names: they weigh as honorifics only when another
+/// word follows them.
+const AMBIGUOUS_HONORIFICS: &[&str] =
+    &["sayed", "sayyid", "sayyed", "syed", "said", "imam", "hafiz"];
+
+const PARTICLES: &[&str] = &[
+    "al", "el", "ul", "ur", "ud", "ad", "as", "ash", "at", "az", "an", "ar", "bin", "ibn", "ben",
+    "bint", "bent", "abu", "abou", "abo", "bu", "abd", "abdel", "abdul", "abdal", "abdol", "abdu",
+    "abdur", "abdus", "van", "von", "der", "den", "de", "del", "della", "di", "da", "dos", "das",
+    "du", "la", "le", "ould", "oul", "wa", "y",
+];
+
+/// Legal forms: every spelling maps to one canonical class word.
+const LEGAL_FORMS: &[(&str, &str)] = &[
+    ("ltd", "ltd"),
+    ("limited", "ltd"),
+    ("llc", "llc"),
+    ("llp", "llp"),
+    ("lp", "lp"),
+    ("inc", "inc"),
+    ("incorporated", "inc"),
+    ("corp", "corp"),
+    ("corporation", "corp"),
+    ("co", "co"),
+    ("company", "co"),
+    ("plc", "plc"),
+    ("jsc", "jsc"),
+    ("ojsc", "jsc"),
+    ("pjsc", "jsc"),
+    ("cjsc", "jsc"),
+    ("oao", "jsc"),
+    ("zao", "jsc"),
+    ("pao", "jsc"),
+    ("ao", "jsc"),
+    ("ooo", "llc"),
+    ("too", "llc"),
+    ("gmbh", "gmbh"),
+    ("ag", "ag"),
+    ("sa", "sa"),
+    ("sarl", "sarl"),
+    ("srl", "srl"),
+    ("spa", "spa"),
+    ("bv", "bv"),
+    ("nv", "nv"),
+    ("fze", "fze"),
+    ("fzco", "fze"),
+    ("fzc", "fze"),
+    ("fzllc", "fze"),
+    ("pte", "pte"),
+    ("pvt", "pvt"),
+    ("private", "pvt"),
+    ("sdn", "sdn"),
+    ("bhd", "bhd"),
+    ("establishment", "est"),
+    ("est", "est"),
+    ("group", "group"),
+    ("holding", "holding"),
+    ("holdings", "holding"),
+    ("trading", "trading"),
+    ("enterprise", "enterprise"),
+    ("enterprises", "enterprise"),
+    ("international", "intl"),
+    ("intl", "intl"),
+    ("the", "the"),
+    ("and", "and"),
+    ("of", "of"),
+    ("for", "for"),
+];
+
+fn legal_form(word: &str) -> Option<&'static str> {
+    LEGAL_FORMS.iter().find(|(w, _)| *w == word).map(|(_, c)| *c)
+}
+
+/// The class of one folded word, ignoring context.
+pub fn classify(word: &str) -> TokenClass {
+    if word.bytes().all(|b| b.is_ascii_digit()) {
+        TokenClass::Number
+    } else if HONORIFICS.contains(&word) {
+        TokenClass::Honorific
+    } else if PARTICLES.contains(&word) {
+        TokenClass::Particle
+    } else if legal_form(word).is_some() {
+        TokenClass::LegalForm
+    } else {
+        TokenClass::Word
+    }
+}
+
+/// Splits a name into classified tokens (folding it first).
+///
+/// ```
+/// use sanctions_text::{tokenize, TokenClass};
+/// let t = tokenize("Mullah Abdul-Ghani BARADAR");
+/// let words: Vec<&str> = t.iter().map(|t| t.text.as_str()).collect();
+/// assert_eq!(words, ["mullah", "abdul", "ghani", "baradar"]);
+/// assert_eq!(t[0].class, TokenClass::Honorific);
+/// assert_eq!(t[1].class, TokenClass::Particle);
+/// ```
+pub fn tokenize(name: &str) -> Vec<Token> {
+    let folded = crate::fold(name);
+    tokenize_folded(&folded)
+}
+
+/// [`tokenize`] for text that is already folded.
+pub fn tokenize_folded(folded: &str) -> Vec<Token> {
+    let words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
+    let n = words.len();
+    let mut out = Vec::with_capacity(n);
+    for (i, w) in words.iter().enumerate() {
+        let mut class = classify(w);
+        // A lone word is always a name word: "Said", "Sheikh" alone are names.
+        if n == 1 && class != TokenClass::Number {
+            class = TokenClass::Word;
+        }
+        // Ambiguous honorifics count as names unless they open the name.
+        if class == TokenClass::Honorific && AMBIGUOUS_HONORIFICS.contains(w) && i > 0 {
+            class = TokenClass::Word;
+        }
+        let text = match class {
+            TokenClass::LegalForm => legal_form(w).unwrap_or(w).to_string(),
+            _ => (*w).to_string(),
+        };
+        let key = skeleton(&text);
+        out.push(Token { text, class, key });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classes() {
+        let t = tokenize("Haji Amir Khan al-Muttaqi");
+        let c: Vec<TokenClass> = t.iter().map(|t| t.class).collect();
+        use TokenClass::*;
+        assert_eq!(c, [Honorific, Word, Word, Particle, Word]);
+        let t = tokenize("Acme Trading Limited");
+        assert_eq!(t[2].text, "ltd");
+        assert_eq!(t[2].class, LegalForm);
+        assert_eq!(tokenize("Sheikh")[0].class, Word);
+        assert_eq!(tokenize("Ahmad Said")[1].class, Word);
+        assert!(tokenize("  ").is_empty());
+    }
+}
