@@ -344,6 +344,27 @@ impl Index {
         hits
     }
 
+    /// Scores `name1` (as a query) against `name2` (as a listed name of the given kind), with
+    /// this index's word weights. For `sanctions compare` and labelled-pair evaluation.
+    pub fn compare(
+        &self,
+        name1: &str,
+        name2: &str,
+        kind: Option<EntityKind>,
+    ) -> sanctions_score::Scored {
+        let req = ScreenRequest { name: name1.to_string(), kind, ..Default::default() };
+        let query = self.prepare(&req);
+        let listed = PreparedName::new(tokenize(name2), |t| self.query_weight(t));
+        let names = [CandidateName { index: 0, name: &listed, quality: NameQuality::Primary }];
+        let attrs = CandidateAttrs {
+            kind: kind.unwrap_or(EntityKind::Unknown),
+            birth_dates: &[],
+            countries: &[],
+            identifiers: &[],
+        };
+        self.algorithm.score(&query, names, attrs).expect("one name is always scored")
+    }
+
     /// The listed name a hit matched (its text as the list writes it).
     pub fn matched_name(&self, hit: &Hit) -> &str {
         let e = &self.entities[hit.entity];
