@@ -51,6 +51,13 @@ pub struct Hit {
     pub explanation: Explanation,
 }
 
+struct Candidate {
+    entity: usize,
+    /// Positions of the entity's prepared names that the query reached.
+    names: Vec<u16>,
+    bound: f32,
+}
+
 struct Record {
     /// (prepared name, quality, position in `Entity::names`).
     names: Vec<(PreparedName, NameQuality, usize)>,
@@ -78,7 +85,7 @@ impl Default for RetrievalConfig {
 pub struct Index {
     entities: Vec<Entity>,
     records: Vec<Record>,
-    /// Global name id → (entity, name position).
+    /// Global name id → (entity, position in its record's prepared names).
     names: Vec<(u32, u16)>,
     postings: HashMap<String, Vec<u32>>,
     df: HashMap<String, u32>,
@@ -166,7 +173,7 @@ impl Index {
             for (t, q, orig) in toks {
                 let p = PreparedName::new(t, weight);
                 let id = names.len() as u32;
-                names.push((ei as u32, orig as u16));
+                names.push((ei as u32, prepared.len() as u16));
                 keys.clear();
                 for t in &p.tokens {
                     probe_keys(&t.key, &mut keys);
@@ -242,13 +249,17 @@ impl Index {
     /// The entries whose names the query reaches through the inverted index and that survive
     /// pruning, best upper bound first (for measuring retrieval recall on its own).
     pub fn candidates(&self, query: &Query) -> Vec<usize> {
+        self.candidate_names(query).into_iter().map(|c| c.entity).collect()
+    }
+
+    fn candidate_names(&self, query: &Query) -> Vec<Candidate> {
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
             self.candidates_in(query, &mut s)
         })
     }
 
-    fn candidates_in(&self, query: &Query, s: &mut Scratch) -> Vec<usize> {
+    fn candidates_in(&self, query: &Query, s: &mut Scratch) -> Vec<Candidate> {
         let q = &query.name;
         if q.is_empty() {
             return Vec::new();
@@ -287,26 +298,53 @@ impl Index {
             }
         }
         let need = self.retrieval.min_coverage * q.total_weight;
-        let mut best: HashMap<u32, f32> = HashMap::new();
+        let mut passing: Vec<(u32, u16, f32)> = Vec::new();
         for &id in &s.touched {
             let i = id as usize;
             let b = s.bound[i];
             s.bound[i] = 0.0;
             s.last_token[i] = u32::MAX;
             if b >= need {
-                let e = self.names[i].0;
-                let v = best.entry(e).or_insert(0.0);
-                if b > *v {
-                    *v = b;
-                }
+                let (e, local) = self.names[i];
+                passing.push((e, local, b));
             }
         }
-        let mut out: Vec<(u32, f32)> = best.into_iter().collect();
+        passing.sort_unstable_by_key(|p| (p.0, p.1));
+        let mut out: Vec<Candidate> = Vec::new();
+        for (e, local, b) in passing {
+            match out.last_mut() {
+                Some(c) if c.entity == e as usize => {
+                    c.names.push(local);
+                    c.bound = c.bound.max(b);
+                }
+                _ => out.push(Candidate { entity: e as usize, names: vec![local], bound: b }),
+            }
+        }
         out.sort_by(|a, b| {
-            b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal).then(a.0.cmp(&b.0))
+            b.bound
+                .partial_cmp(&a.bound)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(a.entity.cmp(&b.entity))
         });
         out.truncate(self.retrieval.max_candidates);
-        out.into_iter().map(|(e, _)| e as usize).collect()
+        out
+    }
+
+    fn score_candidate(&self, query: &Query, c: &Candidate) -> Option<Hit> {
+        let r = &self.records[c.entity];
+        let e = &self.entities[c.entity];
+        let names = c.names.iter().map(|&local| {
+            let (p, q, i) = &r.names[local as usize];
+            CandidateName { index: *i, name: p, quality: *q }
+        });
+        let attrs = CandidateAttrs {
+            kind: e.kind,
+            birth_dates: &e.birth_dates,
+            countries: &r.countries,
+            identifiers: &r.identifiers,
+        };
+        let s = self.algorithm.score(query, names, attrs)?;
+        Some(Hit { entity: c.entity, score: s.score, explanation: s.explanation })
     }
 
     /// Scores one entry against a prepared query.
@@ -329,9 +367,9 @@ impl Index {
     pub fn screen(&self, req: &ScreenRequest) -> Vec<Hit> {
         let query = self.prepare(req);
         let mut hits: Vec<Hit> = self
-            .candidates(&query)
-            .into_iter()
-            .filter_map(|e| self.score_entity(&query, e))
+            .candidate_names(&query)
+            .iter()
+            .filter_map(|c| self.score_candidate(&query, c))
             .filter(|h| h.score >= req.threshold)
             .collect();
         hits.sort_by(|a, b| {

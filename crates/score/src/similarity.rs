@@ -28,31 +28,37 @@ pub fn osa_distance(a: &[u8], b: &[u8], max: usize) -> usize {
         }
         return prev[m];
     }
-    let mut pp = [0usize; CAP];
-    let mut prev = [0usize; CAP];
-    let mut cur = [0usize; CAP];
+    // Three rolling rows (two back for transpositions), rotated by reference: no copying.
+    let mut r0 = [0u8; CAP];
+    let mut r1 = [0u8; CAP];
+    let mut r2 = [0u8; CAP];
+    let (mut pp, mut prev, mut cur) = (&mut r0, &mut r1, &mut r2);
     for (j, p) in prev.iter_mut().enumerate().take(m + 1) {
-        *p = j;
+        *p = j as u8;
     }
     for i in 1..=n {
-        cur[0] = i;
+        cur[0] = i.min(255) as u8;
         let mut row_min = cur[0];
+        let ai = a[i - 1];
         for j in 1..=m {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let bj = b[j - 1];
+            let cost = u8::from(ai != bj);
             let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+            if i > 1 && j > 1 && ai == b[j - 2] && a[i - 2] == bj {
                 v = v.min(pp[j - 2] + 1);
             }
             cur[j] = v;
             row_min = row_min.min(v);
         }
-        if row_min > max {
+        if row_min as usize > max {
             return max + 1;
         }
-        pp[..=m].copy_from_slice(&prev[..=m]);
-        prev[..=m].copy_from_slice(&cur[..=m]);
+        let old_pp = pp;
+        pp = prev;
+        prev = cur;
+        cur = old_pp;
     }
-    prev[m]
+    prev[m] as usize
 }
 
 /// How two name words compare, in [0, 1], and why.
@@ -80,6 +86,16 @@ pub enum MatchKind {
     None,
 }
 
+/// The set of letters and digits in a folded word, as a bit mask (a cheap lower bound on the
+/// edit distance: one edit changes at most two bits).
+pub fn letter_mask(word: &str) -> u64 {
+    word.bytes().fold(0u64, |m, b| match b {
+        b'a'..=b'z' => m | (1 << (b - b'a')),
+        b'0'..=b'9' => m | (1 << (26 + b - b'0')),
+        _ => m,
+    })
+}
+
 /// Similarity of two folded words with their variant keys.
 ///
 /// - identical → 1.0;
@@ -100,10 +116,13 @@ pub fn word_similarity(a: &str, ka: &str, b: &str, kb: &str) -> WordSim {
         }
         return WordSim { value: 0.0, how: MatchKind::None };
     }
-    let max = len / 2;
-    let d = osa_distance(ab, bb, max);
-    let edit = if d > max { 0.0 } else { 1.0 - d as f32 / len as f32 };
     let same_key = !ka.is_empty() && ka == kb && (ka.len() >= 2 || len <= 4);
+    let max = len * 2 / 5;
+    if !same_key && (letter_mask(a) ^ letter_mask(b)).count_ones() as usize > 2 * max {
+        return WordSim { value: 0.0, how: MatchKind::None };
+    }
+    let d = osa_distance(ab, bb, if same_key { len } else { max });
+    let edit = if d > len { 0.0 } else { 1.0 - d as f32 / len as f32 };
     if same_key {
         let v = 0.85 + 0.12 * edit;
         return WordSim { value: v, how: MatchKind::Variant };
