@@ -19,7 +19,7 @@ use sanctions_model::{Entity, EntityKind, NameQuality, PartialDate};
 use sanctions_score::{
     Algorithm, CandidateAttrs, CandidateName, Explanation, PreparedName, Query, attributes,
 };
-use sanctions_text::{Token, TokenClass, country_code, deletions, tokenize};
+use sanctions_text::{Token, TokenClass, country_code, deletions, detect_script, tokenize};
 
 /// One screening request.
 #[derive(Clone, Debug, Default)]
@@ -171,7 +171,9 @@ impl Index {
         for (ei, (e, toks)) in entities.iter().zip(tokenised).enumerate() {
             let mut prepared = Vec::with_capacity(toks.len());
             for (t, q, orig) in toks {
-                let p = PreparedName::new(t, weight);
+                let mut p = PreparedName::new(t, weight);
+                p.transliterated = e.names[orig].script == Some(sanctions_model::Script::Arabic)
+                    || detect_script(&e.names[orig].full) == sanctions_model::Script::Arabic;
                 let id = names.len() as u32;
                 names.push((ei as u32, prepared.len() as u16));
                 keys.clear();
@@ -230,7 +232,8 @@ impl Index {
     /// Prepares a request for scoring.
     pub fn prepare(&self, req: &ScreenRequest) -> Query {
         let tokens = tokenize(&req.name);
-        let name = PreparedName::new(tokens, |t| self.query_weight(t));
+        let mut name = PreparedName::new(tokens, |t| self.query_weight(t));
+        name.transliterated = detect_script(&req.name) == sanctions_model::Script::Arabic;
         Query {
             name,
             birth_date: req.birth_date,
@@ -392,7 +395,8 @@ impl Index {
     ) -> sanctions_score::Scored {
         let req = ScreenRequest { name: name1.to_string(), kind, ..Default::default() };
         let query = self.prepare(&req);
-        let listed = PreparedName::new(tokenize(name2), |t| self.query_weight(t));
+        let mut listed = PreparedName::new(tokenize(name2), |t| self.query_weight(t));
+        listed.transliterated = detect_script(name2) == sanctions_model::Script::Arabic;
         let names = [CandidateName { index: 0, name: &listed, quality: NameQuality::Primary }];
         let attrs = CandidateAttrs {
             kind: kind.unwrap_or(EntityKind::Unknown),

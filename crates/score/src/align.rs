@@ -3,7 +3,7 @@
 use sanctions_text::{Token, TokenClass, skeleton};
 use serde::Serialize;
 
-use crate::similarity::{MatchKind, word_similarity};
+use crate::similarity::{MatchKind, WordSim, key_similarity, word_similarity};
 
 /// One word of a name, ready for scoring: its text, variant key, class and weight.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,6 +38,9 @@ pub struct PreparedName {
     pub glued: Vec<Glued>,
     /// Sum of the token weights.
     pub total_weight: f32,
+    /// True when the name was transliterated from a script without short vowels (Arabic):
+    /// words then also compare by their variant keys alone.
+    pub transliterated: bool,
 }
 
 impl PreparedName {
@@ -61,7 +64,7 @@ impl PreparedName {
             })
             .collect();
         let total_weight = tokens.iter().map(|t| t.weight).sum();
-        PreparedName { tokens, glued, total_weight }
+        PreparedName { tokens, glued, total_weight, transliterated: false }
     }
 
     /// True when the name has no words.
@@ -101,13 +104,14 @@ pub struct Alignment {
 pub struct NameConfig {
     /// Exponent on the query coverage.
     pub query_exponent: f32,
-    /// Exponent on the listed-name coverage.
-    pub name_exponent: f32,
+    /// Share of the score that does not depend on the listed-name coverage: the score is
+    /// `query_coverage^e × (floor + (1 − floor) × name_coverage)`.
+    pub name_floor: f32,
 }
 
 impl Default for NameConfig {
     fn default() -> Self {
-        NameConfig { query_exponent: 1.0, name_exponent: 0.5 }
+        NameConfig { query_exponent: 1.0, name_floor: 0.5 }
     }
 }
 
@@ -122,6 +126,17 @@ struct Opt {
 
 const NONE: usize = usize::MAX;
 
+fn sim(translit: bool, a: &str, ka: &str, b: &str, kb: &str) -> WordSim {
+    let s = word_similarity(a, ka, b, kb);
+    if translit && s.value < 0.9 {
+        let k = key_similarity(ka, kb);
+        if k.value > s.value {
+            return k;
+        }
+    }
+    s
+}
+
 /// Aligns `q` (the query) with `n` (a listed name), order-free.
 ///
 /// Every query word is paired with at most one listed word (or a glued pair of adjacent
@@ -129,10 +144,11 @@ const NONE: usize = usize::MAX;
 /// `query_coverage^a × name_coverage^b`, where each coverage is the similarity-weighted share
 /// of that side's word weight that found a partner.
 pub fn align(q: &PreparedName, n: &PreparedName, cfg: &NameConfig) -> Alignment {
+    let translit = q.transliterated || n.transliterated;
     let mut opts: Vec<Opt> = Vec::with_capacity(q.tokens.len() * (n.tokens.len() + 2));
     for (i, qt) in q.tokens.iter().enumerate() {
         for (j, nt) in n.tokens.iter().enumerate() {
-            let s = word_similarity(&qt.text, &qt.key, &nt.text, &nt.key);
+            let s = sim(translit, &qt.text, &qt.key, &nt.text, &nt.key);
             if s.value > 0.0 {
                 opts.push(Opt {
                     sim: s.value,
@@ -147,7 +163,7 @@ pub fn align(q: &PreparedName, n: &PreparedName, cfg: &NameConfig) -> Alignment 
             if qt.text.len() < 5 {
                 continue;
             }
-            let s = word_similarity(&qt.text, &qt.key, &g.text, &g.key);
+            let s = sim(translit, &qt.text, &qt.key, &g.text, &g.key);
             if s.value >= 0.8 {
                 let w = qt.weight + n.tokens[g.first].weight + n.tokens[g.first + 1].weight;
                 opts.push(Opt {
@@ -165,7 +181,7 @@ pub fn align(q: &PreparedName, n: &PreparedName, cfg: &NameConfig) -> Alignment 
             continue;
         }
         for (j, nt) in n.tokens.iter().enumerate() {
-            let s = word_similarity(&g.text, &g.key, &nt.text, &nt.key);
+            let s = sim(translit, &g.text, &g.key, &nt.text, &nt.key);
             if s.value >= 0.8 {
                 let w = q.tokens[g.first].weight + q.tokens[g.first + 1].weight + nt.weight;
                 opts.push(Opt {
@@ -188,7 +204,11 @@ pub fn align(q: &PreparedName, n: &PreparedName, cfg: &NameConfig) -> Alignment 
     let mut q_used = vec![false; q.tokens.len()];
     let mut n_used = vec![false; n.tokens.len()];
     let mut pairs = Vec::new();
+    // A matched query word counts with the weight of the listed word(s) it met, so a typo or
+    // an unknown spelling cannot make a common word look rare; unmatched query words keep
+    // their own weight.
     let mut q_matched = 0.0f32;
+    let mut q_total = 0.0f32;
     let mut n_matched = 0.0f32;
     let free = |used: &[bool], (a, b): (usize, usize)| !used[a] && (b == NONE || !used[b]);
     for o in &opts {
@@ -197,25 +217,28 @@ pub fn align(q: &PreparedName, n: &PreparedName, cfg: &NameConfig) -> Alignment 
         }
         let mut qi = vec![o.q.0];
         q_used[o.q.0] = true;
-        q_matched += q.tokens[o.q.0].weight * o.sim;
         if o.q.1 != NONE {
             q_used[o.q.1] = true;
-            q_matched += q.tokens[o.q.1].weight * o.sim;
             qi.push(o.q.1);
         }
         let mut ni = vec![o.n.0];
         n_used[o.n.0] = true;
-        n_matched += n.tokens[o.n.0].weight * o.sim;
+        let mut nw = n.tokens[o.n.0].weight;
         if o.n.1 != NONE {
             n_used[o.n.1] = true;
-            n_matched += n.tokens[o.n.1].weight * o.sim;
+            nw += n.tokens[o.n.1].weight;
             ni.push(o.n.1);
         }
+        n_matched += nw * o.sim;
+        q_matched += nw * o.sim;
+        q_total += nw;
         pairs.push(Pair { query: qi, name: ni, similarity: o.sim, how: o.how });
     }
-    let qc = if q.total_weight > 0.0 { (q_matched / q.total_weight).min(1.0) } else { 0.0 };
+    q_total +=
+        q.tokens.iter().zip(&q_used).filter(|(_, u)| !**u).map(|(t, _)| t.weight).sum::<f32>();
+    let qc = if q_total > 0.0 { (q_matched / q_total).min(1.0) } else { 0.0 };
     let nc = if n.total_weight > 0.0 { (n_matched / n.total_weight).min(1.0) } else { 0.0 };
-    let score = qc.powf(cfg.query_exponent) * nc.powf(cfg.name_exponent);
+    let score = qc.powf(cfg.query_exponent) * (cfg.name_floor + (1.0 - cfg.name_floor) * nc);
     Alignment { score: score.clamp(0.0, 1.0), query_coverage: qc, name_coverage: nc, pairs }
 }
 

@@ -24,7 +24,9 @@ mod similarity;
 
 pub use align::{Alignment, Glued, NameConfig, NameToken, Pair, PreparedName, align};
 pub use attributes::{AttributeConfig, Evidence, Verdict};
-pub use similarity::{MatchKind, WordSim, osa_distance, word_similarity};
+pub use similarity::{
+    MatchKind, WordSim, key_similarity, letter_mask, osa_distance, word_similarity,
+};
 
 use sanctions_model::{BirthDate, EntityKind, NameQuality, PartialDate};
 use serde::Serialize;

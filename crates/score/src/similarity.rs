@@ -116,7 +116,11 @@ pub fn word_similarity(a: &str, ka: &str, b: &str, kb: &str) -> WordSim {
         }
         return WordSim { value: 0.0, how: MatchKind::None };
     }
-    let same_key = !ka.is_empty() && ka == kb && (ka.len() >= 2 || len <= 4);
+    // A shared key is a variant only when the key says enough: a two-letter key ("jt") is
+    // shared by too many unrelated words unless the lengths are close.
+    let same_key = !ka.is_empty()
+        && ka == kb
+        && (ka.len() >= 3 || (ka.len() == 2 && len - minlen <= 1) || len <= 3);
     let max = len * 2 / 5;
     if !same_key && (letter_mask(a) ^ letter_mask(b)).count_ones() as usize > 2 * max {
         return WordSim { value: 0.0, how: MatchKind::None };
@@ -124,15 +128,36 @@ pub fn word_similarity(a: &str, ka: &str, b: &str, kb: &str) -> WordSim {
     let d = osa_distance(ab, bb, if same_key { len } else { max });
     let edit = if d > len { 0.0 } else { 1.0 - d as f32 / len as f32 };
     if same_key {
-        let v = 0.85 + 0.12 * edit;
+        let v = (0.78 + 0.2 * edit).min(0.97);
         return WordSim { value: v, how: MatchKind::Variant };
     }
-    if minlen >= 4 && edit >= 0.6 {
-        // Keys that differ by one letter (a typo in a consonant) still count.
-        return WordSim { value: edit, how: MatchKind::Fuzzy };
+    if d <= max && minlen >= 4 {
+        // A typo: one or two wrong letters in a long enough word.
+        return WordSim { value: 1.0 - 0.6 * d as f32 / len as f32, how: MatchKind::Fuzzy };
     }
-    if minlen >= 3 && d == 1 && edit >= 0.6 {
-        return WordSim { value: edit * 0.95, how: MatchKind::Fuzzy };
+    if minlen >= 3 && d == 1 {
+        return WordSim { value: 0.8, how: MatchKind::Fuzzy };
+    }
+    WordSim { value: 0.0, how: MatchKind::None }
+}
+
+/// Similarity of two words by their variant keys alone, for words transliterated from a
+/// script that does not write short vowels (Arabic): `mhmd` against Muhammad, Mahamat.
+pub fn key_similarity(ka: &str, kb: &str) -> WordSim {
+    if ka.is_empty() || kb.is_empty() {
+        return WordSim { value: 0.0, how: MatchKind::None };
+    }
+    if ka == kb {
+        let v = if ka.len() >= 2 { 0.9 } else { 0.75 };
+        return WordSim { value: v, how: MatchKind::Variant };
+    }
+    let len = ka.len().max(kb.len());
+    if ka.len().min(kb.len()) < 3 {
+        return WordSim { value: 0.0, how: MatchKind::None };
+    }
+    let d = osa_distance(ka.as_bytes(), kb.as_bytes(), 1);
+    if d == 1 {
+        return WordSim { value: 0.9 - 0.3 / len as f32, how: MatchKind::Variant };
     }
     WordSim { value: 0.0, how: MatchKind::None }
 }

@@ -176,6 +176,45 @@ fn legal_form(word: &str) -> Option<&'static str> {
     LEGAL_FORMS.iter().find(|(w, _)| *w == word).map(|(_, c)| *c)
 }
 
+/// A misspelt long legal form ("Limted", "Corporaton", "Compnay"): one edit away from a
+/// known spelling of six letters or more (two edits for ten or more).
+fn fuzzy_legal_form(word: &str) -> Option<&'static str> {
+    if word.len() < 6 {
+        return None;
+    }
+    LEGAL_FORMS
+        .iter()
+        .filter(|(w, _)| w.len() >= 6)
+        .find(|(w, _)| {
+            let max = if w.len() >= 10 { 2 } else { 1 };
+            w.len().abs_diff(word.len()) <= max
+                && bounded_distance(w.as_bytes(), word.as_bytes()) <= max
+        })
+        .map(|(_, c)| *c)
+}
+
+/// Levenshtein distance with adjacent transpositions (small words only).
+fn bounded_distance(a: &[u8], b: &[u8]) -> usize {
+    let m = b.len();
+    let mut pp: Vec<usize> = vec![0; m + 1];
+    let mut prev: Vec<usize> = (0..=m).collect();
+    let mut cur = vec![0; m + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(pp[j - 2] + 1);
+            }
+            cur[j] = v;
+        }
+        std::mem::swap(&mut pp, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[m]
+}
+
 /// The class of one folded word, ignoring context.
 pub fn classify(word: &str) -> TokenClass {
     if word.bytes().all(|b| b.is_ascii_digit()) {
@@ -184,7 +223,7 @@ pub fn classify(word: &str) -> TokenClass {
         TokenClass::Honorific
     } else if PARTICLES.contains(&word) {
         TokenClass::Particle
-    } else if legal_form(word).is_some() {
+    } else if legal_form(word).or_else(|| fuzzy_legal_form(word)).is_some() {
         TokenClass::LegalForm
     } else {
         TokenClass::Word
@@ -203,6 +242,24 @@ pub fn classify(word: &str) -> TokenClass {
 /// ```
 pub fn tokenize(name: &str) -> Vec<Token> {
     let folded = crate::fold(name);
+    if crate::detect_script(name) == sanctions_model::Script::Arabic {
+        // The Arabic article is written joined to its word (الغني → "alghni"); Latin
+        // spellings write it apart or not at all, so split it off as a particle.
+        let mut split = String::with_capacity(folded.len() + 8);
+        for w in folded.split(' ') {
+            if !split.is_empty() {
+                split.push(' ');
+            }
+            match w.strip_prefix("al") {
+                Some(rest) if rest.len() >= 3 => {
+                    split.push_str("al ");
+                    split.push_str(rest);
+                }
+                _ => split.push_str(w),
+            }
+        }
+        return tokenize_folded(&split);
+    }
     tokenize_folded(&folded)
 }
 
@@ -222,7 +279,9 @@ pub fn tokenize_folded(folded: &str) -> Vec<Token> {
             class = TokenClass::Word;
         }
         let text = match class {
-            TokenClass::LegalForm => legal_form(w).unwrap_or(w).to_string(),
+            TokenClass::LegalForm => {
+                legal_form(w).or_else(|| fuzzy_legal_form(w)).unwrap_or(w).to_string()
+            }
             _ => (*w).to_string(),
         };
         let key = skeleton(&text);
@@ -247,5 +306,10 @@ mod tests {
         assert_eq!(tokenize("Sheikh")[0].class, Word);
         assert_eq!(tokenize("Ahmad Said")[1].class, Word);
         assert!(tokenize("  ").is_empty());
+        assert_eq!(tokenize("Sarv Shipping Company Limted")[3].text, "ltd");
+        assert_eq!(tokenize("Namchongang Trading Corporagion")[2].text, "corp");
+        assert_eq!(tokenize("Ltd Limit")[1].class, Word);
+        let ar: Vec<String> = tokenize("عبد الغني").into_iter().map(|t| t.text).collect();
+        assert_eq!(ar[1], "al");
     }
 }
