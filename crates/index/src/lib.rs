@@ -114,10 +114,25 @@ fn class_factor(class: TokenClass) -> f32 {
     }
 }
 
-fn probe_keys(key: &str, out: &mut Vec<String>) {
-    out.push(key.to_string());
+/// The keys a word is indexed and looked up under, each with how much a hit on it counts
+/// towards the bound: its variant key in full, and every one-letter deletion of it (a typo)
+/// at a discount, so exact-key hits rank first when candidates must be cut.
+fn probe_keys(key: &str, out: &mut Vec<(String, f32)>) {
+    out.push((key.to_string(), 1.0));
     if key.len() >= 3 {
-        out.extend(deletions(key));
+        out.extend(deletions(key).map(|k| (k, DELETION_FACTOR)));
+    }
+}
+
+const DELETION_FACTOR: f32 = 0.9;
+const AFFIX_FACTOR: f32 = 0.8;
+
+/// Extra keys for long words: their first and last three letters, so a word whose variant
+/// key took two typos (or a typo in a digraph: "Mahcanga" / "Machanga") is still reached.
+fn affix_keys(text: &str, out: &mut Vec<(String, f32)>) {
+    if text.len() >= 6 && text.is_ascii() {
+        out.push((format!("<{}", &text[..3]), AFFIX_FACTOR));
+        out.push((format!(">{}", &text[text.len() - 3..]), AFFIX_FACTOR));
     }
 }
 
@@ -179,13 +194,15 @@ impl Index {
                 keys.clear();
                 for t in &p.tokens {
                     probe_keys(&t.key, &mut keys);
+                    affix_keys(&t.text, &mut keys);
                 }
                 for g in &p.glued {
-                    keys.push(g.key.clone());
+                    keys.push((g.key.clone(), 1.0));
                 }
-                keys.sort_unstable();
-                keys.dedup();
-                for k in keys.drain(..) {
+                let mut ks: Vec<String> = keys.drain(..).map(|(k, _)| k).collect();
+                ks.sort_unstable();
+                ks.dedup();
+                for k in ks {
                     postings.entry(k).or_default().push(id);
                 }
                 prepared.push((p, q, orig));
@@ -279,13 +296,15 @@ impl Index {
             keys.clear();
             let w = if u < q.tokens.len() {
                 probe_keys(&q.tokens[u].key, &mut keys);
+                affix_keys(&q.tokens[u].text, &mut keys);
                 q.tokens[u].weight
             } else {
                 let g = &q.glued[u - q.tokens.len()];
-                keys.push(g.key.clone());
+                keys.push((g.key.clone(), 1.0));
                 q.tokens[g.first].weight + q.tokens[g.first + 1].weight
             };
-            for k in &keys {
+            // Exact-key postings first, so a name reached both ways counts in full.
+            for (k, f) in &keys {
                 let Some(list) = self.postings.get(k) else { continue };
                 for &id in list {
                     let i = id as usize;
@@ -296,7 +315,7 @@ impl Index {
                         s.touched.push(id);
                     }
                     s.last_token[i] = u as u32;
-                    s.bound[i] += w;
+                    s.bound[i] += w * f;
                 }
             }
         }

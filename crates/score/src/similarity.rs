@@ -127,13 +127,22 @@ pub fn word_similarity(a: &str, ka: &str, b: &str, kb: &str) -> WordSim {
     }
     let d = osa_distance(ab, bb, if same_key { len } else { max });
     let edit = if d > len { 0.0 } else { 1.0 - d as f32 / len as f32 };
-    if same_key {
+    // A shared key with almost no letter in place ("mary" / "amir") is a coincidence.
+    let min_edit = if ka.len() <= 3 { 0.4 } else { 0.25 };
+    if same_key && edit >= min_edit {
         let v = (0.78 + 0.2 * edit).min(0.97);
         return WordSim { value: v, how: MatchKind::Variant };
     }
     if d <= max && minlen >= 4 {
-        // A typo: one or two wrong letters in a long enough word.
-        return WordSim { value: 1.0 - 0.6 * d as f32 / len as f32, how: MatchKind::Fuzzy };
+        // A typo: one wrong letter costs little; two cost more, less so in long words.
+        let per = if d <= 1 {
+            0.6
+        } else if len >= 6 {
+            0.75
+        } else {
+            0.9
+        };
+        return WordSim { value: 1.0 - per * d as f32 / len as f32, how: MatchKind::Fuzzy };
     }
     if minlen >= 3 && d == 1 {
         return WordSim { value: 0.8, how: MatchKind::Fuzzy };
