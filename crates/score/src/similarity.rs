@@ -156,6 +156,15 @@ pub fn key_similarity(ka: &str, kb: &str) -> WordSim {
     if ka.is_empty() || kb.is_empty() {
         return WordSim { value: 0.0, how: MatchKind::None };
     }
+    // Arabic و and ي are both consonants (w, y) and long vowels (u, i): Latin spellings
+    // write "Alawi" where the letters say "alui". Compare without them too.
+    if ka.contains(['v', 'y']) || kb.contains(['v', 'y']) {
+        let strip = |k: &str| k.chars().filter(|c| *c != 'v' && *c != 'y').collect::<String>();
+        let (sa, sb) = (strip(ka), strip(kb));
+        if sa == sb && !sa.is_empty() {
+            return WordSim { value: 0.85, how: MatchKind::Variant };
+        }
+    }
     if ka == kb {
         let v = if ka.len() >= 2 { 0.9 } else { 0.75 };
         return WordSim { value: v, how: MatchKind::Variant };

@@ -166,6 +166,20 @@ const LEGAL_FORMS: &[(&str, &str)] = &[
     ("enterprises", "enterprise"),
     ("international", "intl"),
     ("intl", "intl"),
+    ("organization", "org"),
+    ("organisation", "org"),
+    ("org", "org"),
+    ("industries", "ind"),
+    ("industry", "ind"),
+    ("industrial", "ind"),
+    ("ind", "ind"),
+    ("department", "dept"),
+    ("dept", "dept"),
+    ("association", "assn"),
+    ("assn", "assn"),
+    ("assoc", "assn"),
+    ("manufacturing", "mfg"),
+    ("mfg", "mfg"),
     ("the", "the"),
     ("and", "and"),
     ("of", "of"),
@@ -213,6 +227,26 @@ fn bounded_distance(a: &[u8], b: &[u8]) -> usize {
         std::mem::swap(&mut prev, &mut cur);
     }
     prev[m]
+}
+
+/// Spellings of one name word that romanisation systems write differently and no letter rule
+/// relates (Korean surnames above all): each maps to one canonical spelling.
+const WORD_VARIANTS: &[(&str, &str)] = &[
+    ("rhee", "ri"),
+    ("lee", "ri"),
+    ("yi", "ri"),
+    ("rhie", "ri"),
+    ("park", "pak"),
+    ("bak", "pak"),
+    ("choi", "choe"),
+    ("chwe", "choe"),
+    ("gim", "kim"),
+    ("mohd", "muhammad"),
+    ("muhd", "muhammad"),
+];
+
+fn word_variant(word: &str) -> Option<&'static str> {
+    WORD_VARIANTS.iter().find(|(w, _)| *w == word).map(|(_, c)| *c)
 }
 
 /// The class of one folded word, ignoring context.
@@ -282,7 +316,7 @@ pub fn tokenize_folded(folded: &str) -> Vec<Token> {
             TokenClass::LegalForm => {
                 legal_form(w).or_else(|| fuzzy_legal_form(w)).unwrap_or(w).to_string()
             }
-            _ => (*w).to_string(),
+            _ => word_variant(w).unwrap_or(w).to_string(),
         };
         let key = skeleton(&text);
         out.push(Token { text, class, key });
