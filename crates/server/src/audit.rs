@@ -1,0 +1,436 @@
+//! The append-only, hash-chained audit log of screenings (JSON Lines).
+//!
+//! Each screened query appends one record (a batch of k queries appends k records, written and
+//! synced together). A record never holds the query itself, which is personal data, only the
+//! SHA-256 of its canonical JSON (`query_hash`): whoever holds the query can prove it was
+//! screened, and when, against which list versions, with which results.
+//!
+//! ```text
+//! {"algorithm":{"name":"...","version":"..."},"as_of":null,"hash":"<hex>","item":null,
+//!  "key_id":"app","prev_hash":"<hex>","query_hash":"<hex>","request_id":"...",
+//!  "results":[{"reference":"TAi.026","score":0.97,"source":"un"}],"seq":1,
+//!  "time":"2026-05-08T10:00:00.000Z","versions":[{"published":"2026-05-08","sha256":"<hex>",
+//!  "source":"un","version_id":1}]}
+//! ```
+//!
+//! `hash` is the SHA-256 (hex) of `prev_hash` (hex text) followed by the canonical JSON of the
+//! record without its `hash` field; `prev_hash` of the first record is 64 zeros. Canonical JSON
+//! is compact JSON with the keys of every object sorted (bytewise); numbers print as
+//! `serde_json` prints them. [`verify_audit_log`] recomputes the chain and names the first
+//! line that was edited, deleted, reordered or inserted. Removing records from the *end* of
+//! the log leaves a valid shorter chain: anchor [`AuditReport::head_hash`] elsewhere (a
+//! ticket, a daily e-mail, a timestamping service) to detect that too.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use sanctions_engine::VersionUsed;
+use sanctions_engine::model::{PartialDate, Source};
+use serde::Serialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::config::hex;
+
+/// `prev_hash` of the first record.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// What a verified log holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AuditReport {
+    /// The file verified.
+    pub path: PathBuf,
+    /// Number of records (= the `seq` of the last one).
+    pub records: u64,
+    /// `hash` of the last record ([`GENESIS_HASH`] for an empty log). Keep it elsewhere to
+    /// detect a truncation later.
+    pub head_hash: String,
+}
+
+/// How an audit log failed verification, or could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuditError {
+    /// The file could not be read or written.
+    #[error("audit log {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A line is not a well-formed record (not JSON, a field missing, a partial write).
+    #[error("audit log line {line}: malformed record: {reason}")]
+    Malformed {
+        /// 1-based line number.
+        line: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A record's content does not match its hash: it was edited.
+    #[error("audit log line {line}: the record does not match its hash (edited)")]
+    HashMismatch {
+        /// 1-based line number.
+        line: u64,
+    },
+    /// A record does not follow the one before it: a record was deleted, reordered or inserted.
+    #[error(
+        "audit log line {line}: the chain is broken (expected seq {expected_seq}, found \
+         {found_seq}; prev_hash {}): a record before it was deleted, reordered or inserted",
+        if *.prev_hash_ok { "matches" } else { "does not match" }
+    )]
+    ChainBroken {
+        /// 1-based line number.
+        line: u64,
+        /// The sequence number expected.
+        expected_seq: u64,
+        /// The sequence number found.
+        found_seq: u64,
+        /// Whether `prev_hash` matched the previous record's hash.
+        prev_hash_ok: bool,
+    },
+}
+
+impl AuditError {
+    /// The 1-based line of the first bad record, if the log was readable.
+    pub fn line(&self) -> Option<u64> {
+        match self {
+            AuditError::Io { .. } => None,
+            AuditError::Malformed { line, .. }
+            | AuditError::HashMismatch { line }
+            | AuditError::ChainBroken { line, .. } => Some(*line),
+        }
+    }
+}
+
+/// Writes `v` as canonical JSON: compact, object keys sorted bytewise.
+fn canonical_into(v: &Value, out: &mut String) {
+    match v {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                canonical_into(&map[k], out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                canonical_into(item, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// Canonical JSON of a value (compact, keys sorted).
+pub(crate) fn canonical_json(v: &Value) -> String {
+    let mut s = String::new();
+    canonical_into(v, &mut s);
+    s
+}
+
+/// SHA-256 (hex) of the canonical JSON of a value.
+pub(crate) fn sha256_canonical(v: &Value) -> String {
+    hex(&Sha256::digest(canonical_json(v).as_bytes()))
+}
+
+fn record_hash(prev_hash: &str, without_hash: &Value) -> String {
+    let mut h = Sha256::new();
+    h.update(prev_hash.as_bytes());
+    h.update(canonical_json(without_hash).as_bytes());
+    hex(&h.finalize())
+}
+
+/// A score as it is recorded: six decimals, as a double (prints and parses back unchanged).
+pub(crate) fn audit_score(score: f32) -> f64 {
+    (f64::from(score) * 1e6).round() / 1e6
+}
+
+/// One screened query, to be recorded.
+#[derive(Clone, Debug)]
+pub(crate) struct AuditEntry {
+    pub request_id: String,
+    pub key_id: Option<String>,
+    /// Position in the batch; `None` for a single screening.
+    pub item: Option<usize>,
+    pub query_hash: String,
+    pub as_of: Option<PartialDate>,
+    pub versions: Vec<VersionUsed>,
+    /// (source, reference, score), best first.
+    pub results: Vec<(Source, String, f32)>,
+}
+
+struct Tail {
+    file: File,
+    seq: u64,
+    last_hash: String,
+}
+
+/// The open log; appends are serialised and synced to disk.
+pub(crate) struct AuditLog {
+    path: PathBuf,
+    tail: Mutex<Tail>,
+}
+
+impl AuditLog {
+    /// Opens (or creates) the log and reads where its chain ends.
+    pub(crate) fn open(path: &Path) -> Result<AuditLog, AuditError> {
+        let io = |source| AuditError::Io { path: path.to_path_buf(), source };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let mut file =
+            OpenOptions::new().read(true).append(true).create(true).open(path).map_err(io)?;
+        let (seq, last_hash) = read_tail(&mut file).map_err(io)?.map_or_else(
+            || Ok((0, GENESIS_HASH.to_string())),
+            |(line_text, ends_with_newline)| {
+                let bad = |reason: String| AuditError::Malformed { line: 0, reason };
+                if !ends_with_newline {
+                    return Err(bad(
+                        "the log ends with a partial record; repair it before appending".into(),
+                    ));
+                }
+                let v: Value = serde_json::from_str(&line_text)
+                    .map_err(|e| bad(format!("last record: {e}")))?;
+                let seq = v["seq"].as_u64().ok_or_else(|| bad("last record: no seq".into()))?;
+                let hash = v["hash"]
+                    .as_str()
+                    .ok_or_else(|| bad("last record: no hash".into()))?
+                    .to_string();
+                Ok((seq, hash))
+            },
+        )?;
+        Ok(AuditLog { path: path.to_path_buf(), tail: Mutex::new(Tail { file, seq, last_hash }) })
+    }
+
+    /// The file.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends one record per entry, in order, and syncs the file. Returns the last seq.
+    pub(crate) fn append(&self, entries: &[AuditEntry]) -> Result<u64, AuditError> {
+        let mut tail = self.tail.lock().unwrap_or_else(|p| p.into_inner());
+        let mut seq = tail.seq;
+        let mut prev = tail.last_hash.clone();
+        let mut buf = String::new();
+        for e in entries {
+            seq += 1;
+            let mut rec = json!({
+                "seq": seq,
+                "time": crate::clock::now_rfc3339(),
+                "request_id": e.request_id,
+                "key_id": e.key_id,
+                "item": e.item,
+                "query_hash": e.query_hash,
+                "as_of": e.as_of,
+                "versions": e.versions.iter().map(|v| json!({
+                    "source": v.source, "version_id": v.version_id,
+                    "published": v.published, "sha256": v.sha256,
+                })).collect::<Vec<_>>(),
+                "algorithm": sanctions_engine::AlgorithmId::current(),
+                "results": e.results.iter().map(|(s, r, score)| json!({
+                    "source": s, "reference": r, "score": audit_score(*score),
+                })).collect::<Vec<_>>(),
+                "prev_hash": prev,
+            });
+            let hash = record_hash(&prev, &rec);
+            rec["hash"] = Value::String(hash.clone());
+            canonical_into(&rec, &mut buf);
+            buf.push('\n');
+            prev = hash;
+        }
+        let io = |source| AuditError::Io { path: self.path.clone(), source };
+        tail.file.write_all(buf.as_bytes()).map_err(io)?;
+        tail.file.sync_data().map_err(io)?;
+        tail.seq = seq;
+        tail.last_hash = prev;
+        Ok(seq)
+    }
+}
+
+/// The last line of the file (without its newline) and whether the file ends with a newline;
+/// `None` for an empty file. Reads backwards from the end.
+fn read_tail(file: &mut File) -> std::io::Result<Option<(String, bool)>> {
+    let len = file.seek(SeekFrom::End(0))?;
+    if len == 0 {
+        return Ok(None);
+    }
+    let mut buf: Vec<u8> = Vec::new();
+    let mut pos = len;
+    loop {
+        let step = pos.min(64 * 1024);
+        pos -= step;
+        file.seek(SeekFrom::Start(pos))?;
+        let mut chunk = vec![0; step as usize];
+        file.read_exact(&mut chunk)?;
+        chunk.extend_from_slice(&buf);
+        buf = chunk;
+        let ends_nl = buf.last() == Some(&b'\n');
+        let body = if ends_nl { &buf[..buf.len() - 1] } else { &buf[..] };
+        if let Some(i) = body.iter().rposition(|&b| b == b'\n') {
+            return Ok(Some((String::from_utf8_lossy(&body[i + 1..]).into_owned(), ends_nl)));
+        }
+        if pos == 0 {
+            return Ok(Some((String::from_utf8_lossy(body).into_owned(), ends_nl)));
+        }
+    }
+}
+
+/// Verifies a whole audit log: every record's hash, the chain of `prev_hash`, and the
+/// sequence numbers. Returns the number of records and the head hash, or the first bad line.
+///
+/// A missing file is an error ([`AuditError::Io`]); an empty file is a valid empty log.
+pub fn verify_audit_log(path: impl AsRef<Path>) -> Result<AuditReport, AuditError> {
+    let path = path.as_ref();
+    let io = |source| AuditError::Io { path: path.to_path_buf(), source };
+    let mut reader = BufReader::new(File::open(path).map_err(io)?);
+    let mut prev_hash = GENESIS_HASH.to_string();
+    let mut seq = 0u64;
+    let mut line_no = 0u64;
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line).map_err(io)? == 0 {
+            break;
+        }
+        line_no += 1;
+        let bad = |reason: &str| AuditError::Malformed { line: line_no, reason: reason.into() };
+        if line.pop() != Some(b'\n') {
+            return Err(bad("no newline at the end (a partial write?)"));
+        }
+        let text = std::str::from_utf8(&line).map_err(|_| bad("not UTF-8"))?;
+        let mut rec: Value =
+            serde_json::from_str(text).map_err(|e| bad(&format!("not JSON: {e}")))?;
+        let obj = rec.as_object_mut().ok_or_else(|| bad("not a JSON object"))?;
+        let Some(Value::String(hash)) = obj.remove("hash") else {
+            return Err(bad("no hash"));
+        };
+        let found_seq = obj.get("seq").and_then(Value::as_u64).ok_or_else(|| bad("no seq"))?;
+        let found_prev = obj
+            .get("prev_hash")
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad("no prev_hash"))?
+            .to_string();
+        if record_hash(&found_prev, &rec) != hash {
+            return Err(AuditError::HashMismatch { line: line_no });
+        }
+        let prev_hash_ok = found_prev == prev_hash;
+        if found_seq != seq + 1 || !prev_hash_ok {
+            return Err(AuditError::ChainBroken {
+                line: line_no,
+                expected_seq: seq + 1,
+                found_seq,
+                prev_hash_ok,
+            });
+        }
+        seq = found_seq;
+        prev_hash = hash;
+    }
+    Ok(AuditReport { path: path.to_path_buf(), records: seq, head_hash: prev_hash })
+}
+
+#[cfg(test)]
+mod tests {
+    //! Canonical JSON; append then verify; every kind of tampering is found at its line;
+    //! reopening continues the chain; a partial last line stops appends.
+    use super::*;
+
+    fn entry(i: usize) -> AuditEntry {
+        AuditEntry {
+            request_id: format!("r{i}"),
+            key_id: Some("app".into()),
+            item: None,
+            query_hash: hex(&Sha256::digest(format!("q{i}").as_bytes())),
+            as_of: None,
+            versions: vec![],
+            results: vec![(Source::Un, "TAi.026".into(), 0.912_345_7)],
+        }
+    }
+
+    fn lines(p: &Path) -> Vec<String> {
+        std::fs::read_to_string(p).unwrap().lines().map(str::to_string).collect()
+    }
+
+    fn write_lines(p: &Path, l: &[String]) {
+        std::fs::write(p, l.iter().map(|x| format!("{x}\n")).collect::<String>()).unwrap();
+    }
+
+    #[test]
+    fn canonical() {
+        let v = json!({"b": [1, {"z": null, "a": "x\"y"}], "a": 0.5});
+        assert_eq!(canonical_json(&v), r#"{"a":0.5,"b":[1,{"a":"x\"y","z":null}]}"#);
+    }
+
+    #[test]
+    fn chain() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.jsonl");
+        let log = AuditLog::open(&p).unwrap();
+        assert_eq!(verify_audit_log(&p).unwrap().records, 0);
+        for i in 0..3 {
+            log.append(&[entry(i)]).unwrap();
+        }
+        log.append(&[entry(3), entry(4)]).unwrap();
+        drop(log);
+        // Reopening continues the chain.
+        let log = AuditLog::open(&p).unwrap();
+        log.append(&[entry(5)]).unwrap();
+        let r = verify_audit_log(&p).unwrap();
+        assert_eq!(r.records, 6);
+        assert_eq!(r.head_hash.len(), 64);
+        let good = lines(&p);
+        assert!(good[0].contains(r#""score":0.912346"#), "{}", good[0]);
+
+        // Edited: one byte of line 3.
+        let mut l = good.clone();
+        l[2] = l[2].replace("r2", "r9");
+        write_lines(&p, &l);
+        assert!(matches!(verify_audit_log(&p), Err(AuditError::HashMismatch { line: 3 })));
+
+        // Deleted: line 2.
+        let mut l = good.clone();
+        l.remove(1);
+        write_lines(&p, &l);
+        let e = verify_audit_log(&p).unwrap_err();
+        assert!(matches!(e, AuditError::ChainBroken { line: 2, .. }), "{e}");
+
+        // Reordered: lines 4 and 5.
+        let mut l = good.clone();
+        l.swap(3, 4);
+        write_lines(&p, &l);
+        assert_eq!(verify_audit_log(&p).unwrap_err().line(), Some(4));
+
+        // Inserted: a copy of line 1 after line 1.
+        let mut l = good.clone();
+        l.insert(1, good[0].clone());
+        write_lines(&p, &l);
+        assert_eq!(verify_audit_log(&p).unwrap_err().line(), Some(2));
+
+        // Garbage and a partial last line.
+        let mut l = good.clone();
+        l[5] = "{not json".into();
+        write_lines(&p, &l);
+        assert!(matches!(verify_audit_log(&p), Err(AuditError::Malformed { line: 6, .. })));
+        let mut text = good.join("\n");
+        text.push('\n');
+        text.push_str("{\"seq\":7");
+        std::fs::write(&p, &text).unwrap();
+        assert_eq!(verify_audit_log(&p).unwrap_err().line(), Some(7));
+        assert!(AuditLog::open(&p).is_err(), "no appends after a partial record");
+    }
+}

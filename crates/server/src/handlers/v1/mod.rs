@@ -1,0 +1,19 @@
+//! The `/v1` API. Each route has its own file.
+
+pub(crate) mod admin;
+pub(crate) mod entities;
+pub(crate) mod lists;
+pub(crate) mod openapi;
+pub(crate) mod screen;
+
+use sanctions_engine::model::Source;
+
+use crate::error::ApiError;
+
+/// A list id from a path: unknown lists are `not_found`.
+pub(crate) fn parse_source(s: &str) -> Result<Source, ApiError> {
+    s.parse::<Source>().map_err(|_| {
+        let known: Vec<&str> = Source::ALL.iter().map(|s| s.as_str()).collect();
+        ApiError::NotFound(format!("no list {s:?} (lists: {})", known.join(", ")))
+    })
+}
