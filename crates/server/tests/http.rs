@@ -222,6 +222,8 @@ async fn screening_reads_errors_and_audit() {
     assert_eq!(st, StatusCode::OK);
     assert_eq!(l["versions"].as_array().unwrap().len(), 2);
     assert_eq!(l["serving"].as_array().unwrap().len(), 2);
+    let file = l["versions"][0]["files"][0].as_str().unwrap();
+    assert!(!file.contains('/'), "no server paths in responses: {file}");
 
     // Error codes.
     assert_error(&s.get("/v1/entities/un/NOPE.999").await, 404, "not_found");

@@ -14,3 +14,12 @@ pub(crate) async fn not_found() -> ApiError {
 pub(crate) async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
 }
+
+/// Runs blocking work (the engine, screening, the audit log) on the blocking pool, inside the
+/// caller's tracing span so that its logs carry the request id.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(f)).await?
+}

@@ -16,7 +16,7 @@ pub(crate) async fn reload(
     ctx: Ctx,
 ) -> Result<Json<ReloadReport>, ApiError> {
     require_admin(&ctx.caller, &state)?;
-    let r = tokio::task::spawn_blocking(move || state.reload()).await??;
+    let r = crate::handlers::blocking(move || state.reload()).await?;
     tracing::info!(
         versions = ?r.versions.iter().map(|v| v.version_id).collect::<Vec<_>>(),
         changed = r.changed,

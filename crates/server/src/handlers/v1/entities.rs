@@ -5,7 +5,7 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::parse_source;
+use super::{parse_source, public_version};
 use crate::error::ApiError;
 use crate::extract::{ApiPath, ApiQuery};
 use crate::handlers::v1::screen::check_as_of;
@@ -42,12 +42,12 @@ pub(crate) async fn show(
     let source = parse_source(&source)?;
     check_reference(&reference)?;
     let as_of = check_as_of(params.as_of.as_deref())?;
-    let (entity, version) = tokio::task::spawn_blocking(move || {
+    let (entity, version) = crate::handlers::blocking(move || {
         state.with_engine(|e| e.show(&format!("{source}:{reference}"), as_of))
     })
-    .await??;
+    .await?;
     tracing::info!(version = version.id, "entity read");
-    Ok(Json(json!({ "entity": entity, "version": version })))
+    Ok(Json(json!({ "entity": entity, "version": public_version(version) })))
 }
 
 /// `GET /v1/entities/{source}/{reference}/history`: every revision of the entry with the
@@ -60,10 +60,10 @@ pub(crate) async fn history(
     let source = parse_source(&source)?;
     check_reference(&reference)?;
     let r = reference.clone();
-    let (source, steps) = tokio::task::spawn_blocking(move || {
+    let (source, steps) = crate::handlers::blocking(move || {
         state.with_engine(|e| e.history(&format!("{source}:{r}")))
     })
-    .await??;
+    .await?;
     tracing::info!(steps = steps.len(), "history read");
     Ok(Json(json!({ "source": source, "reference": reference, "history": steps })))
 }

@@ -6,7 +6,7 @@ use sanctions_engine::Diff;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::parse_source;
+use super::{parse_source, public_version};
 use crate::error::ApiError;
 use crate::extract::{ApiPath, ApiQuery};
 use crate::state::AppState;
@@ -15,7 +15,8 @@ use crate::state::AppState;
 #[tracing::instrument(skip_all)]
 pub(crate) async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let current = state.current().map(|s| s.versions_used());
-    let versions = tokio::task::spawn_blocking(move || state.with_engine(|e| e.lists())).await??;
+    let versions = crate::handlers::blocking(move || state.with_engine(|e| e.lists())).await?;
+    let versions: Vec<_> = versions.into_iter().map(public_version).collect();
     Ok(Json(json!({ "versions": versions, "serving": current.unwrap_or_default() })))
 }
 
@@ -49,10 +50,10 @@ pub(crate) async fn diff(
     let source = parse_source(&source)?;
     check_selector("from", &params.from)?;
     check_selector("to", &params.to)?;
-    let d = tokio::task::spawn_blocking(move || {
+    let mut d = crate::handlers::blocking(move || {
         state.with_engine(|e| e.diff(source, params.from.as_deref(), params.to.as_deref()))
     })
-    .await??;
+    .await?;
     tracing::info!(
         from = d.from.id,
         to = d.to.id,
@@ -61,5 +62,7 @@ pub(crate) async fn diff(
         amended = d.amended.len(),
         "diff"
     );
+    d.from = public_version(d.from);
+    d.to = public_version(d.to);
     Ok(Json(d))
 }

@@ -6,7 +6,7 @@ pub(crate) mod lists;
 pub(crate) mod openapi;
 pub(crate) mod screen;
 
-use sanctions_engine::model::Source;
+use sanctions_engine::model::{ListVersion, Source};
 
 use crate::error::ApiError;
 
@@ -16,4 +16,14 @@ pub(crate) fn parse_source(s: &str) -> Result<Source, ApiError> {
         let known: Vec<&str> = Source::ALL.iter().map(|s| s.as_str()).collect();
         ApiError::NotFound(format!("no list {s:?} (lists: {})", known.join(", ")))
     })
+}
+
+/// A version as clients see it: the imported files by name only, not by the server's paths.
+pub(crate) fn public_version(mut v: ListVersion) -> ListVersion {
+    for f in &mut v.files {
+        if let Some(name) = std::path::Path::new(f.as_str()).file_name() {
+            *f = name.to_string_lossy().into_owned();
+        }
+    }
+    v
 }

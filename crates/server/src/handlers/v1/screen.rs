@@ -171,7 +171,7 @@ impl ScreenQuery {
 
 /// The canonical form of a checked query whose hash goes into the audit log: every field,
 /// defaults applied, absent ones `null`, dates as `YYYY[-MM[-DD]]`, kind in lowercase, the
-/// threshold with six decimals.
+/// threshold with four decimals.
 pub(crate) fn canonical_query(req: &ScreenRequest, as_of: Option<PartialDate>) -> Value {
     json!({
         "name": req.name,
@@ -218,7 +218,7 @@ pub(crate) async fn one(
     let checked = query.check(state.config(), "")?;
     // The snapshot is taken now: a reload after this point does not affect this request.
     let current = if checked.as_of.is_none() { state.current() } else { None };
-    let answer = tokio::task::spawn_blocking(move || {
+    let answer = crate::handlers::blocking(move || {
         let snapshot = match current {
             Some(s) => s,
             None => state.snapshot_for(checked.as_of)?,
@@ -238,7 +238,7 @@ pub(crate) async fn one(
         );
         Ok::<_, ApiError>(Answer { query_hash: checked.query_hash, as_of: checked.as_of, result })
     })
-    .await??;
+    .await?;
     Ok(Json(answer))
 }
 
@@ -267,7 +267,7 @@ pub(crate) async fn batch(
         checked.push(q.check(state.config(), &at)?);
     }
     let current = state.current();
-    let answers = tokio::task::spawn_blocking(move || {
+    let answers = crate::handlers::blocking(move || {
         let mut snapshots: HashMap<Option<PartialDate>, Arc<Snapshot>> = HashMap::new();
         let mut results = Vec::with_capacity(checked.len());
         for c in &checked {
@@ -308,7 +308,7 @@ pub(crate) async fn batch(
                 .collect::<Vec<_>>(),
         )
     })
-    .await??;
+    .await?;
     Ok(Json(BatchAnswer { results: answers }))
 }
 
