@@ -1,25 +1,32 @@
 //! Candidate retrieval and top-k screening over an immutable set of list entries.
 //!
-//! [`Index::build`] tokenises every name of every entry once (with `sanctions-text`), weighs
-//! each word by its rarity across all listed names (inverse document frequency over variant
-//! keys), and fills an inverted index from keys to names: each word's variant key, every
-//! one-letter deletion of it (so a typo still meets its word), and the key of each pair of
-//! adjacent words glued together (so "Abdulghani" meets "Abdul Ghani").
+//! [`Index::build`] tokenises every name of every entry once (with `sanctions-text`), interns
+//! every distinct word (and every pair of adjacent words glued together, so "Abdulghani" meets
+//! "Abdul Ghani") into a vocabulary, weighs each word by its rarity across all listed names
+//! (inverse document frequency over variant keys), and builds two inverted indexes: lookup
+//! keys → words (each word's variant key, every one-letter deletion of it so a typo still
+//! meets its word, short words' own spelling and its one-letter deletions, and for long words
+//! their first and last four letters), and words → names.
 //!
-//! [`Index::screen`] looks the query's keys up, adds for each name the weight of every query
-//! word that reached it (an upper bound of the query coverage), drops names that cannot reach
-//! the threshold, and scores the surviving entries with [`sanctions_score::Algorithm`].
-//! The index is `Send + Sync` and is shared behind an `Arc`.
+//! [`Index::screen`] works word-first. For each query word it looks its keys up, compares the
+//! query word once with each vocabulary word reached (the exact word similarity of
+//! `sanctions-score`), and credits every name holding that word with the query word's weight
+//! times the similarity. That sum bounds the share of the query a name can cover, so names
+//! that cannot reach the threshold are dropped before any alignment. The surviving names are
+//! aligned with the similarities already computed ([`sanctions_score::align_with`]) and scored
+//! with [`sanctions_score::Algorithm`]. The index is `Send + Sync` and shared behind an `Arc`.
 #![deny(missing_docs)]
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
-use sanctions_model::{Entity, EntityKind, NameQuality, PartialDate};
+use sanctions_model::{Entity, EntityKind, NameQuality, PartialDate, Script};
 use sanctions_score::{
-    Algorithm, CandidateAttrs, CandidateName, Explanation, PreparedName, Query, attributes,
+    Algorithm, Alignment, CandidateAttrs, CandidateName, Explanation, PreparedName, Query,
+    SimLookup, WordSim, align_with, attributes,
 };
-use sanctions_text::{Token, TokenClass, country_code, deletions, detect_script, tokenize};
+use sanctions_text::{Token, TokenClass, country_code, detect_script, tokenize};
 
 /// One screening request.
 #[derive(Clone, Debug, Default)]
@@ -58,9 +65,19 @@ struct Candidate {
     bound: f32,
 }
 
+/// A listed name ready for scoring: the prepared name and the vocabulary ids of its words and
+/// glued pairs.
+struct IndexedName {
+    prepared: PreparedName,
+    quality: NameQuality,
+    /// Position in `Entity::names`.
+    orig: usize,
+    token_words: Vec<u32>,
+    glued_words: Vec<u32>,
+}
+
 struct Record {
-    /// (prepared name, quality, position in `Entity::names`).
-    names: Vec<(PreparedName, NameQuality, usize)>,
+    names: Vec<IndexedName>,
     countries: Vec<&'static str>,
     identifiers: Vec<String>,
 }
@@ -68,16 +85,101 @@ struct Record {
 /// Tuning of candidate retrieval.
 #[derive(Clone, Debug)]
 pub struct RetrievalConfig {
-    /// A name is scored only if the query words reaching it weigh at least this share of the
-    /// query.
+    /// A name is scored only if the similarity-weighted query words reaching it weigh at
+    /// least this share of the query, at the default threshold 0.8. The share moves with the
+    /// request's threshold (lower thresholds look wider).
     pub min_coverage: f32,
-    /// At most this many entries are fully scored per query (best upper bounds first).
+    /// At most this many entries are fully scored per query (best bounds first).
     pub max_candidates: usize,
 }
 
 impl Default for RetrievalConfig {
     fn default() -> Self {
-        RetrievalConfig { min_coverage: 0.45, max_candidates: 300 }
+        RetrievalConfig { min_coverage: 0.45, max_candidates: 200 }
+    }
+}
+
+/// One distinct word (or glued pair) of the listed names.
+struct Word {
+    text: Box<str>,
+    key: Box<str>,
+    /// Seen in an Arabic-script name: compare by keys as well.
+    transliterated: bool,
+    /// Letters present ([`sanctions_score::letter_mask`]).
+    mask: u64,
+}
+
+/// A pass-through hasher for keys that are already 64-bit hashes.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
+
+/// FNV-1a over a tag and a key: lookup keys are stored as 64-bit hashes (a collision only
+/// adds a candidate word, which the similarity then rejects).
+fn key_hash(tag: u8, key: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ u64::from(tag);
+    h = h.wrapping_mul(0x0100_0000_01b3);
+    for &b in key {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    // Final avalanche so the pass-through hasher spreads well.
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^ (h >> 33)
+}
+
+const TAG_KEY: u8 = 0;
+const TAG_PREFIX: u8 = 1;
+const TAG_SUFFIX: u8 = 2;
+const TAG_TEXT: u8 = 3;
+
+/// The lookup keys of a word: its variant key, every one-letter deletion of it (a typo),
+/// and for long words their first and last four letters (two typos, or a typo inside a
+/// digraph: "Mahcanga" / "Machanga").
+fn lookup_keys(text: &str, key: &str, affixes: bool, out: &mut Vec<u64>) {
+    let kb = key.as_bytes();
+    out.push(key_hash(TAG_KEY, kb));
+    if kb.len() >= 4 {
+        let mut buf = Vec::with_capacity(kb.len());
+        for i in 0..kb.len() {
+            buf.clear();
+            buf.extend_from_slice(&kb[..i]);
+            buf.extend_from_slice(&kb[i + 1..]);
+            out.push(key_hash(TAG_KEY, &buf));
+        }
+    }
+    let tb = text.as_bytes();
+    // Short words have short keys ("meia" → "m", "media" → "md"): their spelling itself,
+    // and each one-letter deletion of it, are keys too.
+    if (4..=7).contains(&tb.len()) {
+        out.push(key_hash(TAG_TEXT, tb));
+        let mut buf = Vec::with_capacity(tb.len());
+        for i in 0..tb.len() {
+            buf.clear();
+            buf.extend_from_slice(&tb[..i]);
+            buf.extend_from_slice(&tb[i + 1..]);
+            out.push(key_hash(TAG_TEXT, &buf));
+        }
+    }
+    if affixes && tb.len() >= 7 {
+        out.push(key_hash(TAG_PREFIX, &tb[..4]));
+        out.push(key_hash(TAG_SUFFIX, &tb[tb.len() - 4..]));
     }
 }
 
@@ -85,20 +187,44 @@ impl Default for RetrievalConfig {
 pub struct Index {
     entities: Vec<Entity>,
     records: Vec<Record>,
-    /// Global name id → (entity, position in its record's prepared names).
+    /// Global name id → (entity, position in its record's names).
     names: Vec<(u32, u16)>,
-    postings: HashMap<String, Vec<u32>>,
+    words: Vec<Word>,
+    /// Lookup key hash → words.
+    key_words: KeyMap<Vec<u32>>,
+    /// Word → names holding it (as a word or a glued pair).
+    word_names: Vec<Vec<u32>>,
     df: HashMap<String, u32>,
     name_count: f32,
     algorithm: Algorithm,
     retrieval: RetrievalConfig,
 }
 
+/// Similarities of one query unit (a word, or two adjacent words glued) with the vocabulary
+/// words its keys reached, sorted by word id.
+#[derive(Default)]
+struct UnitSims {
+    sims: Vec<(u32, WordSim)>,
+    /// Letter mask of the unit's text.
+    mask: u64,
+}
+
+impl UnitSims {
+    /// The similarity with `word` if retrieval reached it (zero similarities included).
+    fn find(&self, word: u32) -> Option<WordSim> {
+        self.sims.binary_search_by_key(&word, |(w, _)| *w).ok().map(|i| self.sims[i].1)
+    }
+}
+
 #[derive(Default)]
 struct Scratch {
     bound: Vec<f32>,
-    last_token: Vec<u32>,
+    last_unit: Vec<u32>,
     touched: Vec<u32>,
+    word_stamp: Vec<u32>,
+    stamp: u32,
+    keys: Vec<u64>,
+    units: Vec<UnitSims>,
 }
 
 thread_local! {
@@ -114,25 +240,39 @@ fn class_factor(class: TokenClass) -> f32 {
     }
 }
 
-/// The keys a word is indexed and looked up under, each with how much a hit on it counts
-/// towards the bound: its variant key in full, and every one-letter deletion of it (a typo)
-/// at a discount, so exact-key hits rank first when candidates must be cut.
-fn probe_keys(key: &str, out: &mut Vec<(String, f32)>) {
-    out.push((key.to_string(), 1.0));
-    if key.len() >= 3 {
-        out.extend(deletions(key).map(|k| (k, DELETION_FACTOR)));
+struct NameLookup<'a> {
+    units: &'a [UnitSims],
+    query: &'a PreparedName,
+    words: &'a [Word],
+    name: &'a IndexedName,
+}
+
+impl NameLookup<'_> {
+    /// The similarity found during retrieval, else computed now (a pair the lookup keys did
+    /// not bring together can still be similar, e.g. two typos in a short word).
+    fn get(&self, unit: usize, text: &str, key: &str, word: u32) -> WordSim {
+        let u = &self.units[unit];
+        if let Some(s) = u.find(word) {
+            return s;
+        }
+        let w = &self.words[word as usize];
+        let translit = self.query.transliterated || w.transliterated;
+        sanctions_score::sim_masked(translit, text, key, u.mask, &w.text, &w.key, w.mask)
     }
 }
 
-const DELETION_FACTOR: f32 = 0.9;
-const AFFIX_FACTOR: f32 = 0.8;
-
-/// Extra keys for long words: their first and last three letters, so a word whose variant
-/// key took two typos (or a typo in a digraph: "Mahcanga" / "Machanga") is still reached.
-fn affix_keys(text: &str, out: &mut Vec<(String, f32)>) {
-    if text.len() >= 6 && text.is_ascii() {
-        out.push((format!("<{}", &text[..3]), AFFIX_FACTOR));
-        out.push((format!(">{}", &text[text.len() - 3..]), AFFIX_FACTOR));
+impl SimLookup for NameLookup<'_> {
+    fn token(&self, qi: usize, nj: usize) -> WordSim {
+        let t = &self.query.tokens[qi];
+        self.get(qi, &t.text, &t.key, self.name.token_words[nj])
+    }
+    fn name_glued(&self, qi: usize, g: usize) -> WordSim {
+        let t = &self.query.tokens[qi];
+        self.get(qi, &t.text, &t.key, self.name.glued_words[g])
+    }
+    fn query_glued(&self, g: usize, nj: usize) -> WordSim {
+        let t = &self.query.glued[g];
+        self.get(self.query.tokens.len() + g, &t.text, &t.key, self.name.token_words[nj])
     }
 }
 
@@ -149,7 +289,7 @@ impl Index {
         retrieval: RetrievalConfig,
     ) -> Index {
         // Pass 1: tokens of every name, document frequencies of keys.
-        let mut tokenised: Vec<Vec<(Vec<Token>, NameQuality, usize)>> =
+        let mut tokenised: Vec<Vec<(Vec<Token>, NameQuality, usize, bool)>> =
             Vec::with_capacity(entities.len());
         let mut df: HashMap<String, u32> = HashMap::new();
         let mut name_count = 0u32;
@@ -168,7 +308,9 @@ impl Index {
                     }
                 }
                 name_count += 1;
-                names.push((toks, n.quality, orig));
+                let translit =
+                    n.script == Some(Script::Arabic) || detect_script(&n.full) == Script::Arabic;
+                names.push((toks, n.quality, orig, translit));
             }
             tokenised.push(names);
         }
@@ -178,34 +320,59 @@ impl Index {
             let idf = ((n + 1.0) / d).ln() / (n + 1.0).ln();
             idf.clamp(0.2, 1.0) * class_factor(t.class)
         };
-        // Pass 2: prepared names and postings.
-        let mut postings: HashMap<String, Vec<u32>> = HashMap::new();
+        // Pass 2: vocabulary, prepared names, postings.
+        let mut vocab: HashMap<String, u32> = HashMap::new();
+        let mut words: Vec<Word> = Vec::new();
+        let mut word_names: Vec<Vec<u32>> = Vec::new();
+        let mut intern = |text: &str,
+                          key: &str,
+                          translit: bool,
+                          words: &mut Vec<Word>,
+                          word_names: &mut Vec<Vec<u32>>|
+         -> u32 {
+            if let Some(&id) = vocab.get(text) {
+                if translit {
+                    words[id as usize].transliterated = true;
+                }
+                return id;
+            }
+            let id = words.len() as u32;
+            vocab.insert(text.to_string(), id);
+            words.push(Word {
+                text: text.into(),
+                key: key.into(),
+                transliterated: translit,
+                mask: sanctions_score::letter_mask(text),
+            });
+            word_names.push(Vec::new());
+            id
+        };
         let mut names = Vec::new();
         let mut records = Vec::with_capacity(entities.len());
-        let mut keys = Vec::new();
         for (ei, (e, toks)) in entities.iter().zip(tokenised).enumerate() {
             let mut prepared = Vec::with_capacity(toks.len());
-            for (t, q, orig) in toks {
+            for (t, quality, orig, translit) in toks {
                 let mut p = PreparedName::new(t, weight);
-                p.transliterated = e.names[orig].script == Some(sanctions_model::Script::Arabic)
-                    || detect_script(&e.names[orig].full) == sanctions_model::Script::Arabic;
+                p.transliterated = translit;
                 let id = names.len() as u32;
                 names.push((ei as u32, prepared.len() as u16));
-                keys.clear();
-                for t in &p.tokens {
-                    probe_keys(&t.key, &mut keys);
-                    affix_keys(&t.text, &mut keys);
+                let token_words: Vec<u32> = p
+                    .tokens
+                    .iter()
+                    .map(|t| intern(&t.text, &t.key, translit, &mut words, &mut word_names))
+                    .collect();
+                let glued_words: Vec<u32> = p
+                    .glued
+                    .iter()
+                    .map(|g| intern(&g.text, &g.key, translit, &mut words, &mut word_names))
+                    .collect();
+                let mut all: Vec<u32> = token_words.iter().chain(&glued_words).copied().collect();
+                all.sort_unstable();
+                all.dedup();
+                for w in all {
+                    word_names[w as usize].push(id);
                 }
-                for g in &p.glued {
-                    keys.push((g.key.clone(), 1.0));
-                }
-                let mut ks: Vec<String> = keys.drain(..).map(|(k, _)| k).collect();
-                ks.sort_unstable();
-                ks.dedup();
-                for k in ks {
-                    postings.entry(k).or_default().push(id);
-                }
-                prepared.push((p, q, orig));
+                prepared.push(IndexedName { prepared: p, quality, orig, token_words, glued_words });
             }
             let countries = e
                 .nationalities
@@ -221,7 +388,29 @@ impl Index {
                 .collect();
             records.push(Record { names: prepared, countries, identifiers });
         }
-        Index { entities, records, names, postings, df, name_count: n, algorithm, retrieval }
+        let mut key_words: KeyMap<Vec<u32>> = KeyMap::default();
+        let mut keys = Vec::new();
+        for (id, w) in words.iter().enumerate() {
+            keys.clear();
+            lookup_keys(&w.text, &w.key, true, &mut keys);
+            keys.sort_unstable();
+            keys.dedup();
+            for &k in &keys {
+                key_words.entry(k).or_default().push(id as u32);
+            }
+        }
+        Index {
+            entities,
+            records,
+            names,
+            words,
+            key_words,
+            word_names,
+            df,
+            name_count: n,
+            algorithm,
+            retrieval,
+        }
     }
 
     /// The entries, in the order they were given.
@@ -232,6 +421,11 @@ impl Index {
     /// The number of indexed names.
     pub fn name_count(&self) -> usize {
         self.names.len()
+    }
+
+    /// The number of distinct words (and glued pairs) in the vocabulary.
+    pub fn word_count(&self) -> usize {
+        self.words.len()
     }
 
     /// The algorithm in use.
@@ -250,7 +444,7 @@ impl Index {
     pub fn prepare(&self, req: &ScreenRequest) -> Query {
         let tokens = tokenize(&req.name);
         let mut name = PreparedName::new(tokens, |t| self.query_weight(t));
-        name.transliterated = detect_script(&req.name) == sanctions_model::Script::Arabic;
+        name.transliterated = detect_script(&req.name) == Script::Arabic;
         Query {
             name,
             birth_date: req.birth_date,
@@ -266,66 +460,122 @@ impl Index {
         }
     }
 
-    /// The entries whose names the query reaches through the inverted index and that survive
-    /// pruning, best upper bound first (for measuring retrieval recall on its own).
+    /// The entries whose names the query reaches and that survive pruning at the default
+    /// threshold, best bound first (for measuring retrieval recall on its own).
     pub fn candidates(&self, query: &Query) -> Vec<usize> {
-        self.candidate_names(query).into_iter().map(|c| c.entity).collect()
+        self.candidates_at(query, sanctions_score::DEFAULT_THRESHOLD)
     }
 
-    fn candidate_names(&self, query: &Query) -> Vec<Candidate> {
+    /// [`Index::candidates`] at a given threshold.
+    pub fn candidates_at(&self, query: &Query, threshold: f32) -> Vec<usize> {
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
-            self.candidates_in(query, &mut s)
+            self.candidates_in(query, threshold, &mut s).into_iter().map(|c| c.entity).collect()
         })
     }
 
-    fn candidates_in(&self, query: &Query, s: &mut Scratch) -> Vec<Candidate> {
+    fn min_share(&self, threshold: f32) -> f32 {
+        // At the default threshold 0.8 the share is `min_coverage`; it moves one for one with
+        // the threshold, never below 0.2.
+        (self.retrieval.min_coverage + (threshold - 0.8)).clamp(0.2, 1.0)
+    }
+
+    /// Fills `s.units` with the similarities of every query unit and returns the candidates.
+    fn candidates_in(&self, query: &Query, threshold: f32, s: &mut Scratch) -> Vec<Candidate> {
         let q = &query.name;
         if q.is_empty() {
             return Vec::new();
         }
         if s.bound.len() < self.names.len() {
             s.bound = vec![0.0; self.names.len()];
-            s.last_token = vec![u32::MAX; self.names.len()];
+            s.last_unit = vec![u32::MAX; self.names.len()];
+        }
+        if s.word_stamp.len() < self.words.len() {
+            s.word_stamp = vec![0; self.words.len()];
         }
         s.touched.clear();
-        let mut keys = Vec::new();
-        // Each query word (or glued pair, counted as its two words) adds its weight once.
         let units = q.tokens.len() + q.glued.len();
+        while s.units.len() < units {
+            s.units.push(UnitSims::default());
+        }
+        let translit = q.transliterated;
         for u in 0..units {
-            keys.clear();
-            let w = if u < q.tokens.len() {
-                probe_keys(&q.tokens[u].key, &mut keys);
-                affix_keys(&q.tokens[u].text, &mut keys);
-                q.tokens[u].weight
+            s.stamp = s.stamp.wrapping_add(1);
+            if s.stamp == 0 {
+                s.word_stamp.iter_mut().for_each(|x| *x = 0);
+                s.stamp = 1;
+            }
+            let stamp = s.stamp;
+            let (text, key, w, is_glued) = if u < q.tokens.len() {
+                let t = &q.tokens[u];
+                (t.text.as_str(), t.key.as_str(), t.weight, false)
             } else {
                 let g = &q.glued[u - q.tokens.len()];
-                keys.push((g.key.clone(), 1.0));
-                q.tokens[g.first].weight + q.tokens[g.first + 1].weight
+                let w = q.tokens[g.first].weight + q.tokens[g.first + 1].weight;
+                (g.text.as_str(), g.key.as_str(), w, true)
             };
-            // Exact-key postings first, so a name reached both ways counts in full.
-            for (k, f) in &keys {
-                let Some(list) = self.postings.get(k) else { continue };
-                for &id in list {
-                    let i = id as usize;
-                    if s.last_token[i] == u as u32 {
+            let unit = &mut s.units[u];
+            unit.sims.clear();
+            unit.mask = sanctions_score::letter_mask(text);
+            if is_glued && text.len() < sanctions_score::GLUED_MIN_LEN {
+                continue;
+            }
+            let mask = unit.mask;
+            s.keys.clear();
+            lookup_keys(text, key, !is_glued, &mut s.keys);
+            for k in &s.keys {
+                let Some(list) = self.key_words.get(k) else { continue };
+                for &wid in list {
+                    let slot = &mut s.word_stamp[wid as usize];
+                    if *slot == stamp {
                         continue;
                     }
-                    if s.last_token[i] == u32::MAX {
-                        s.touched.push(id);
-                    }
-                    s.last_token[i] = u as u32;
-                    s.bound[i] += w * f;
+                    *slot = stamp;
+                    let word = &self.words[wid as usize];
+                    let sim = sanctions_score::sim_masked(
+                        translit || word.transliterated,
+                        text,
+                        key,
+                        mask,
+                        &word.text,
+                        &word.key,
+                        word.mask,
+                    );
+                    unit.sims.push((wid, sim));
                 }
             }
+            // Credit names, best similarity first so each name gets this unit's best.
+            unit.sims.sort_unstable_by(|a, b| {
+                b.1.value.partial_cmp(&a.1.value).unwrap_or(std::cmp::Ordering::Equal)
+            });
+            for &(wid, sim) in &unit.sims {
+                if sim.value <= 0.0 {
+                    break;
+                }
+                if is_glued && sim.value < sanctions_score::GLUED_MIN {
+                    continue;
+                }
+                for &nid in &self.word_names[wid as usize] {
+                    let i = nid as usize;
+                    if s.last_unit[i] == u as u32 {
+                        continue;
+                    }
+                    if s.last_unit[i] == u32::MAX {
+                        s.touched.push(nid);
+                    }
+                    s.last_unit[i] = u as u32;
+                    s.bound[i] += w * sim.value;
+                }
+            }
+            unit.sims.sort_unstable_by_key(|(w, _)| *w);
         }
-        let need = self.retrieval.min_coverage * q.total_weight;
+        let need = self.min_share(threshold) * q.total_weight;
         let mut passing: Vec<(u32, u16, f32)> = Vec::new();
         for &id in &s.touched {
             let i = id as usize;
             let b = s.bound[i];
             s.bound[i] = 0.0;
-            s.last_token[i] = u32::MAX;
+            s.last_unit[i] = u32::MAX;
             if b >= need {
                 let (e, local) = self.names[i];
                 passing.push((e, local, b));
@@ -352,12 +602,12 @@ impl Index {
         out
     }
 
-    fn score_candidate(&self, query: &Query, c: &Candidate) -> Option<Hit> {
+    fn score_candidate(&self, query: &Query, c: &Candidate, units: &[UnitSims]) -> Option<Hit> {
         let r = &self.records[c.entity];
         let e = &self.entities[c.entity];
         let names = c.names.iter().map(|&local| {
-            let (p, q, i) = &r.names[local as usize];
-            CandidateName { index: *i, name: p, quality: *q }
+            let n = &r.names[local as usize];
+            CandidateName { index: n.orig, name: &n.prepared, quality: n.quality }
         });
         let attrs = CandidateAttrs {
             kind: e.kind,
@@ -365,16 +615,25 @@ impl Index {
             countries: &r.countries,
             identifiers: &r.identifiers,
         };
-        let s = self.algorithm.score(query, names, attrs)?;
+        let cfg = &self.algorithm.config.name;
+        let s = self.algorithm.score_with(query, names, attrs, |q, cand| -> Alignment {
+            // Find the indexed name behind this candidate (same position in `Entity::names`).
+            let name =
+                r.names.iter().find(|n| n.orig == cand.index).expect("candidate name is indexed");
+            align_with(q, cand.name, cfg, &NameLookup { units, query: q, words: &self.words, name })
+        })?;
         Some(Hit { entity: c.entity, score: s.score, explanation: s.explanation })
     }
 
-    /// Scores one entry against a prepared query.
+    /// Scores one entry (all its names) against a prepared query.
     pub fn score_entity(&self, query: &Query, entity: usize) -> Option<Hit> {
         let r = &self.records[entity];
         let e = &self.entities[entity];
-        let names =
-            r.names.iter().map(|(p, q, i)| CandidateName { index: *i, name: p, quality: *q });
+        let names = r.names.iter().map(|n| CandidateName {
+            index: n.orig,
+            name: &n.prepared,
+            quality: n.quality,
+        });
         let attrs = CandidateAttrs {
             kind: e.kind,
             birth_dates: &e.birth_dates,
@@ -388,20 +647,23 @@ impl Index {
     /// Screens one request: hits at or above its threshold, best first, at most its limit.
     pub fn screen(&self, req: &ScreenRequest) -> Vec<Hit> {
         let query = self.prepare(req);
-        let mut hits: Vec<Hit> = self
-            .candidate_names(&query)
-            .iter()
-            .filter_map(|c| self.score_candidate(&query, c))
-            .filter(|h| h.score >= req.threshold)
-            .collect();
-        hits.sort_by(|a, b| {
-            b.score
-                .partial_cmp(&a.score)
-                .unwrap_or(std::cmp::Ordering::Equal)
-                .then(a.entity.cmp(&b.entity))
-        });
-        hits.truncate(req.limit.max(1));
-        hits
+        SCRATCH.with(|s| {
+            let mut s = s.borrow_mut();
+            let candidates = self.candidates_in(&query, req.threshold, &mut s);
+            let mut hits: Vec<Hit> = candidates
+                .iter()
+                .filter_map(|c| self.score_candidate(&query, c, &s.units))
+                .filter(|h| h.score >= req.threshold)
+                .collect();
+            hits.sort_by(|a, b| {
+                b.score
+                    .partial_cmp(&a.score)
+                    .unwrap_or(std::cmp::Ordering::Equal)
+                    .then(a.entity.cmp(&b.entity))
+            });
+            hits.truncate(req.limit.max(1));
+            hits
+        })
     }
 
     /// Scores `name1` (as a query) against `name2` (as a listed name of the given kind), with

@@ -3,7 +3,7 @@
 use sanctions_text::{Token, TokenClass, skeleton};
 use serde::Serialize;
 
-use crate::similarity::{MatchKind, WordSim, key_similarity, word_similarity};
+use crate::similarity::{MatchKind, WordSim, key_similarity, letter_mask, word_similarity_masked};
 
 /// One word of a name, ready for scoring: its text, variant key, class and weight.
 #[derive(Clone, Debug, PartialEq)]
@@ -126,8 +126,22 @@ struct Opt {
 
 const NONE: usize = usize::MAX;
 
-fn sim(translit: bool, a: &str, ka: &str, b: &str, kb: &str) -> WordSim {
-    let s = word_similarity(a, ka, b, kb);
+/// Word similarity, with the key comparison for Arabic-script words.
+pub fn sim(translit: bool, a: &str, ka: &str, b: &str, kb: &str) -> WordSim {
+    sim_masked(translit, a, ka, letter_mask(a), b, kb, letter_mask(b))
+}
+
+/// [`sim`] with precomputed letter masks.
+pub fn sim_masked(
+    translit: bool,
+    a: &str,
+    ka: &str,
+    ma: u64,
+    b: &str,
+    kb: &str,
+    mb: u64,
+) -> WordSim {
+    let s = word_similarity_masked(a, ka, ma, b, kb, mb);
     if translit && s.value < 0.9 {
         let k = key_similarity(ka, kb);
         if k.value > s.value {
@@ -144,11 +158,58 @@ fn sim(translit: bool, a: &str, ka: &str, b: &str, kb: &str) -> WordSim {
 /// `query_coverage^a × name_coverage^b`, where each coverage is the similarity-weighted share
 /// of that side's word weight that found a partner.
 pub fn align(q: &PreparedName, n: &PreparedName, cfg: &NameConfig) -> Alignment {
-    let translit = q.transliterated || n.transliterated;
+    align_with(q, n, cfg, &Direct { q, n })
+}
+
+/// Where [`align_with`] gets word similarities from: computed on the spot ([`align`]), or
+/// looked up in a table the caller filled once per query (the index does this, so a word
+/// met in many names is compared once).
+pub trait SimLookup {
+    /// Query word `qi` against listed word `nj`.
+    fn token(&self, qi: usize, nj: usize) -> WordSim;
+    /// Query word `qi` against the listed glued pair starting at `n.glued[g]`.
+    fn name_glued(&self, qi: usize, g: usize) -> WordSim;
+    /// The query glued pair `q.glued[g]` against listed word `nj`.
+    fn query_glued(&self, g: usize, nj: usize) -> WordSim;
+}
+
+struct Direct<'a> {
+    q: &'a PreparedName,
+    n: &'a PreparedName,
+}
+
+impl SimLookup for Direct<'_> {
+    fn token(&self, qi: usize, nj: usize) -> WordSim {
+        let (a, b) = (&self.q.tokens[qi], &self.n.tokens[nj]);
+        sim(self.q.transliterated || self.n.transliterated, &a.text, &a.key, &b.text, &b.key)
+    }
+    fn name_glued(&self, qi: usize, g: usize) -> WordSim {
+        let (a, b) = (&self.q.tokens[qi], &self.n.glued[g]);
+        sim(self.q.transliterated || self.n.transliterated, &a.text, &a.key, &b.text, &b.key)
+    }
+    fn query_glued(&self, g: usize, nj: usize) -> WordSim {
+        let (a, b) = (&self.q.glued[g], &self.n.tokens[nj]);
+        sim(self.q.transliterated || self.n.transliterated, &a.text, &a.key, &b.text, &b.key)
+    }
+}
+
+/// Glued pairs count only when they are this similar (a compound is either the same word
+/// written together or not the same at all).
+pub const GLUED_MIN: f32 = 0.8;
+/// Glued pairs are tried only for words at least this long.
+pub const GLUED_MIN_LEN: usize = 5;
+
+/// [`align`] with word similarities from `lookup`.
+pub fn align_with(
+    q: &PreparedName,
+    n: &PreparedName,
+    cfg: &NameConfig,
+    lookup: &impl SimLookup,
+) -> Alignment {
     let mut opts: Vec<Opt> = Vec::with_capacity(q.tokens.len() * (n.tokens.len() + 2));
     for (i, qt) in q.tokens.iter().enumerate() {
         for (j, nt) in n.tokens.iter().enumerate() {
-            let s = sim(translit, &qt.text, &qt.key, &nt.text, &nt.key);
+            let s = lookup.token(i, j);
             if s.value > 0.0 {
                 opts.push(Opt {
                     sim: s.value,
@@ -159,12 +220,12 @@ pub fn align(q: &PreparedName, n: &PreparedName, cfg: &NameConfig) -> Alignment 
                 });
             }
         }
-        for g in &n.glued {
-            if qt.text.len() < 5 {
-                continue;
-            }
-            let s = sim(translit, &qt.text, &qt.key, &g.text, &g.key);
-            if s.value >= 0.8 {
+        if qt.text.len() < GLUED_MIN_LEN {
+            continue;
+        }
+        for (gi, g) in n.glued.iter().enumerate() {
+            let s = lookup.name_glued(i, gi);
+            if s.value >= GLUED_MIN {
                 let w = qt.weight + n.tokens[g.first].weight + n.tokens[g.first + 1].weight;
                 opts.push(Opt {
                     sim: s.value,
@@ -176,13 +237,13 @@ pub fn align(q: &PreparedName, n: &PreparedName, cfg: &NameConfig) -> Alignment 
             }
         }
     }
-    for g in &q.glued {
-        if g.text.len() < 5 {
+    for (gi, g) in q.glued.iter().enumerate() {
+        if g.text.len() < GLUED_MIN_LEN {
             continue;
         }
         for (j, nt) in n.tokens.iter().enumerate() {
-            let s = sim(translit, &g.text, &g.key, &nt.text, &nt.key);
-            if s.value >= 0.8 {
+            let s = lookup.query_glued(gi, j);
+            if s.value >= GLUED_MIN {
                 let w = q.tokens[g.first].weight + q.tokens[g.first + 1].weight + nt.weight;
                 opts.push(Opt {
                     sim: s.value,

@@ -22,7 +22,10 @@ mod align;
 pub mod attributes;
 mod similarity;
 
-pub use align::{Alignment, Glued, NameConfig, NameToken, Pair, PreparedName, align};
+pub use align::{
+    Alignment, GLUED_MIN, GLUED_MIN_LEN, Glued, NameConfig, NameToken, Pair, PreparedName,
+    SimLookup, align, align_with, sim, sim_masked,
+};
 pub use attributes::{AttributeConfig, Evidence, Verdict};
 pub use similarity::{
     MatchKind, WordSim, key_similarity, letter_mask, osa_distance, word_similarity,
@@ -176,9 +179,20 @@ impl Algorithm {
         query: &PreparedName,
         names: impl IntoIterator<Item = CandidateName<'a>>,
     ) -> Option<(f32, CandidateName<'a>, Alignment)> {
+        self.best_name_with(query, names, |q, c| align(q, c.name, &self.config.name))
+    }
+
+    /// [`Algorithm::best_name`] with the alignment computed by `align_fn` (e.g. with
+    /// [`align_with`] and a similarity table).
+    pub fn best_name_with<'a>(
+        &self,
+        query: &PreparedName,
+        names: impl IntoIterator<Item = CandidateName<'a>>,
+        mut align_fn: impl FnMut(&PreparedName, &CandidateName<'a>) -> Alignment,
+    ) -> Option<(f32, CandidateName<'a>, Alignment)> {
         let mut best: Option<(f32, CandidateName<'a>, Alignment)> = None;
         for cand in names {
-            let al = align(query, cand.name, &self.config.name);
+            let al = align_fn(query, &cand);
             let s = al.score * quality_factor(&self.config, cand.quality);
             if best.as_ref().is_none_or(|(b, _, _)| s > *b) {
                 best = Some((s, cand, al));
@@ -194,7 +208,18 @@ impl Algorithm {
         names: impl IntoIterator<Item = CandidateName<'a>>,
         attrs: CandidateAttrs<'_>,
     ) -> Option<Scored> {
-        let (mut name_score, cand, al) = self.best_name(&query.name, names)?;
+        self.score_with(query, names, attrs, |q, c| align(q, c.name, &self.config.name))
+    }
+
+    /// [`Algorithm::score`] with the alignment computed by `align_fn`.
+    pub fn score_with<'a>(
+        &self,
+        query: &Query,
+        names: impl IntoIterator<Item = CandidateName<'a>>,
+        attrs: CandidateAttrs<'_>,
+        align_fn: impl FnMut(&PreparedName, &CandidateName<'a>) -> Alignment,
+    ) -> Option<Scored> {
+        let (mut name_score, cand, al) = self.best_name_with(&query.name, names, align_fn)?;
         let cfg = &self.config.attributes;
         let mut evidence = Vec::new();
         if let Some(dob) = query.birth_date {

@@ -103,7 +103,12 @@ pub fn letter_mask(word: &str) -> u64 {
 /// - otherwise 1 − edit distance / length, kept only when at least one letter in four is
 ///   right and the words are long enough for an edit to be a typo (≥ 4 letters).
 pub fn word_similarity(a: &str, ka: &str, b: &str, kb: &str) -> WordSim {
-    if a == b {
+    word_similarity_masked(a, ka, letter_mask(a), b, kb, letter_mask(b))
+}
+
+/// [`word_similarity`] with the words' [`letter_mask`]s precomputed (the hot path).
+pub fn word_similarity_masked(a: &str, ka: &str, ma: u64, b: &str, kb: &str, mb: u64) -> WordSim {
+    if a.len() == b.len() && a == b {
         return WordSim { value: 1.0, how: MatchKind::Exact };
     }
     let (ab, bb) = (a.as_bytes(), b.as_bytes());
@@ -122,7 +127,7 @@ pub fn word_similarity(a: &str, ka: &str, b: &str, kb: &str) -> WordSim {
         && ka == kb
         && (ka.len() >= 3 || (ka.len() == 2 && len - minlen <= 1) || len <= 3);
     let max = len * 2 / 5;
-    if !same_key && (letter_mask(a) ^ letter_mask(b)).count_ones() as usize > 2 * max {
+    if !same_key && (len - minlen > max || (ma ^ mb).count_ones() as usize > 2 * max) {
         return WordSim { value: 0.0, how: MatchKind::None };
     }
     let d = osa_distance(ab, bb, if same_key { len } else { max });
