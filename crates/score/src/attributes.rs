@@ -100,7 +100,7 @@ pub fn birth_date(
         let d_eff = if day_conflict { 1 } else { d };
         let better = match &best {
             None => true,
-            Some((bd, bex, _)) => (exact_day && !bex) || (!bex && d_eff < *bd),
+            Some((bd, bex, _)) => !bex && (exact_day || d_eff < *bd),
         };
         if better {
             best = Some((d_eff, exact_day, b.to_string()));
