@@ -463,6 +463,19 @@ pub fn reset_peak_memory() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
+/// CPU time (user + system) used so far by every thread of this process, from
+/// `/proc/self/stat` (fields 14 and 15, in clock ticks of 1/100 s, the Linux `USER_HZ`).
+/// Zero where `/proc` is not available. Resolution 10 ms: use over seconds, not per query.
+pub fn process_cpu_seconds() -> f64 {
+    let s = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The command name (field 2) may hold spaces; fields are counted after its ')'.
+    let Some(rest) = s.rfind(')').map(|i| &s[i + 1..]) else { return 0.0 };
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // `rest` starts at field 3 (state): utime is field 14 → index 11, stime index 12.
+    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (tick(11) + tick(12)) / 100.0
+}
+
 /// Percentile (nearest rank) of sorted values; `p` in [0, 100].
 pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
@@ -475,6 +488,7 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::hint::black_box;
 
     #[test]
     fn xorshift_is_deterministic() {
@@ -484,6 +498,16 @@ mod tests {
             assert_eq!(a.next_u64(), b.next_u64());
         }
         assert!((0.0..1.0).contains(&a.next_f64()));
+    }
+
+    #[test]
+    fn cpu_time_moves_forward() {
+        let a = process_cpu_seconds();
+        let mut x = 0u64;
+        for i in 0..1_000_000u64 {
+            x = black_box(x.wrapping_add(i));
+        }
+        assert!(process_cpu_seconds() >= a);
     }
 
     #[test]

@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use sanctions_bench::{
     BenchQuery, Census, Memory, Truth, dev_truth, entity_id, length_sweep_queries, load_lists,
-    load_queries, load_truth, memory, percentile, reset_peak_memory, shared_dir, synthesize,
+    load_queries, load_truth, memory, percentile, process_cpu_seconds, reset_peak_memory,
+    shared_dir, synthesize,
 };
 use sanctions_index::{Index, ScreenRequest};
 use serde_json::{Value, json};
@@ -115,6 +116,7 @@ fn mem_json(m: Memory) -> Value {
 struct Latency {
     sorted_us: Vec<f64>,
     total: Duration,
+    cpu_seconds: f64,
     hits: Vec<Vec<usize>>,
 }
 
@@ -124,6 +126,7 @@ fn latency(index: &Index, reqs: &[ScreenRequest]) -> Latency {
     }
     let mut us = Vec::with_capacity(reqs.len());
     let mut hits = Vec::with_capacity(reqs.len());
+    let cpu = process_cpu_seconds();
     let start = Instant::now();
     for r in reqs {
         let t = Instant::now();
@@ -132,8 +135,9 @@ fn latency(index: &Index, reqs: &[ScreenRequest]) -> Latency {
         hits.push(h.into_iter().map(|h| h.entity).collect());
     }
     let total = start.elapsed();
+    let cpu_seconds = process_cpu_seconds() - cpu;
     us.sort_by(f64::total_cmp);
-    Latency { sorted_us: us, total, hits }
+    Latency { sorted_us: us, total, cpu_seconds, hits }
 }
 
 fn latency_json(l: &Latency) -> Value {
@@ -147,17 +151,26 @@ fn latency_json(l: &Latency) -> Value {
         "max_us": round(s.last().copied().unwrap_or(0.0), 1),
         "mean_us": round(s.iter().sum::<f64>() / n, 1),
         "qps": round(s.len() as f64 / l.total.as_secs_f64().max(1e-9), 1),
+        "cpu_us_per_query": round(l.cpu_seconds * 1e6 / n, 1),
+        "cpu_share": round(l.cpu_seconds / l.total.as_secs_f64().max(1e-9), 3),
     })
 }
 
 /// Queries per second over whole passes of `reqs` on a pool of `threads` threads, after one
-/// warm-up pass, repeating passes until `min_seconds` have elapsed.
-fn throughput(index: &Index, reqs: &[ScreenRequest], threads: usize, min_seconds: f64) -> f64 {
+/// warm-up pass, repeating passes until `min_seconds` have elapsed; and the CPU seconds the
+/// process used meanwhile.
+fn throughput(
+    index: &Index,
+    reqs: &[ScreenRequest],
+    threads: usize,
+    min_seconds: f64,
+) -> (f64, f64) {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
     pool.install(|| {
         reqs.par_iter().for_each(|r| {
             black_box(index.screen(r));
         });
+        let cpu = process_cpu_seconds();
         let start = Instant::now();
         let mut done = 0usize;
         loop {
@@ -167,7 +180,7 @@ fn throughput(index: &Index, reqs: &[ScreenRequest], threads: usize, min_seconds
             done += reqs.len();
             let el = start.elapsed().as_secs_f64();
             if el >= min_seconds {
-                return done as f64 / el;
+                return (done as f64 / el, (process_cpu_seconds() - cpu) / el);
             }
         }
     })
@@ -334,14 +347,22 @@ fn main() {
         let mut tp = Vec::new();
         let mut base_qps = None;
         for &n in &args.threads {
-            let qps = throughput(&index, &reqs, n, args.min_seconds);
+            let (qps, cores) = throughput(&index, &reqs, n, args.min_seconds);
             let base = *base_qps.get_or_insert(qps);
             let scaling = qps / base;
+            let per_cpu = qps / cores.max(1e-9);
             say(format!(
-                "throughput: {n} thread(s) {qps:.0} queries/s (×{scaling:.2} of {} thread(s))",
+                "throughput: {n} thread(s) {qps:.0} queries/s (×{scaling:.2} of {} thread(s)); \
+                 {cores:.2} cores busy, {per_cpu:.0} queries per CPU-second",
                 args.threads[0]
             ));
-            tp.push(json!({ "threads": n, "qps": round(qps, 1), "scaling": round(scaling, 3) }));
+            tp.push(json!({
+                "threads": n,
+                "qps": round(qps, 1),
+                "scaling": round(scaling, 3),
+                "cores_busy": round(cores, 3),
+                "qps_per_cpu_second": round(per_cpu, 1),
+            }));
         }
 
         let (rec, _) = recall(&index, &queries, &truth, &lat.hits);
