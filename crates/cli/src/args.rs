@@ -38,6 +38,48 @@ pub enum Command {
     History(HistoryArgs),
     /// What changed between two versions of a list.
     Diff(DiffArgs),
+    /// Serve the HTTP API (JSON under /v1, OpenAPI at /v1/openapi.json).
+    Serve(ServeArgs),
+    /// Check the audit trail of the HTTP server.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// API key helpers.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+/// `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "HOST:PORT")]
+    pub addr: String,
+    /// Server configuration file (TOML, or JSON when named *.json): API keys, limits, audit log.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Audit log path (default: the store path with `.audit.jsonl`).
+    #[arg(long, value_name = "FILE")]
+    pub audit_log: Option<PathBuf>,
+}
+
+/// `audit`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Verify the hash chain of an audit log: any edited, deleted, inserted or reordered
+    /// record is reported with its line.
+    Verify {
+        /// The audit log (default: the store path with `.audit.jsonl`).
+        #[arg(value_name = "FILE")]
+        path: Option<PathBuf>,
+    },
+}
+
+/// `key`.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Print the SHA-256 hash of an API key, to put in the server configuration (read from
+    /// standard input so the key stays out of the shell history).
+    Hash,
 }
 
 /// `update`.

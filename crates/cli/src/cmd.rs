@@ -10,7 +10,8 @@ use sanctions_engine::model::{EntityKind, PartialDate, Source};
 use sanctions_engine::{DEFAULT_THRESHOLD, Engine, ScreenRequest, SourceUrls};
 
 use crate::args::{
-    Cli, Command, CompareArgs, DiffArgs, HistoryArgs, ImportArgs, ScreenArgs, ShowArgs, UpdateArgs,
+    AuditCommand, Cli, Command, CompareArgs, DiffArgs, HistoryArgs, ImportArgs, KeyCommand,
+    ScreenArgs, ServeArgs, ShowArgs, UpdateArgs,
 };
 use crate::render;
 
@@ -64,11 +65,95 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Show(a) => show(&db, a, json),
         Command::History(a) => history(&db, a, json),
         Command::Diff(a) => diff(&db, a, json),
+        Command::Serve(a) => serve(&db, a),
+        Command::Audit(AuditCommand::Verify { path }) => audit_verify(&db, path, json),
+        Command::Key(KeyCommand::Hash) => key_hash(json),
     }
+}
+
+fn serve(db: &std::path::Path, a: ServeArgs) -> Result<()> {
+    use tracing_subscriber::EnvFilter;
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_env("SANCTIONS_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    let mut config = sanctions_server::ServerConfig::new(db);
+    if let Some(path) = &a.config {
+        config.apply_file(path).with_context(|| format!("configuration {}", path.display()))?;
+    }
+    config.apply_env()?;
+    if let Some(p) = a.audit_log {
+        config.audit_log = Some(p);
+    }
+    config.validate()?;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&a.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", a.addr))?;
+        eprintln!(
+            "sanctions: serving on http://{} (OpenAPI at /v1/openapi.json)",
+            listener.local_addr()?
+        );
+        sanctions_server::serve(config, listener, sanctions_server::shutdown_signal()).await
+    })
+}
+
+fn audit_verify(db: &std::path::Path, path: Option<PathBuf>, json: bool) -> Result<()> {
+    let path = path.unwrap_or_else(|| sanctions_server::ServerConfig::new(db).audit_log_path());
+    match sanctions_server::verify_audit_log(&path) {
+        Ok(report) => {
+            if json {
+                return print_json(&serde_json::json!({ "ok": true, "report": report }));
+            }
+            out(&format!(
+                "{}: {} records, hash chain intact; head hash {}\n\
+                 Keep the head hash elsewhere: records cut from the end can only be detected against it.\n",
+                report.path.display(),
+                report.records,
+                report.head_hash
+            ))?;
+            Ok(())
+        }
+        Err(e) => {
+            if json {
+                print_json(
+                    &serde_json::json!({ "ok": false, "error": e.to_string(), "line": e.line() }),
+                )?;
+            }
+            Err(anyhow::Error::new(e)
+                .context(format!("audit log {} failed verification", path.display())))
+        }
+    }
+}
+
+fn key_hash(json: bool) -> Result<()> {
+    let mut key = String::new();
+    std::io::stdin().read_line(&mut key)?;
+    let key = key.trim();
+    if key.is_empty() {
+        bail!("no key on standard input");
+    }
+    let h = sanctions_server::hash_key(key);
+    if json {
+        return print_json(&serde_json::json!({ "sha256": h }));
+    }
+    out(&format!("{h}\n"))?;
+    Ok(())
 }
 
 fn open(db: &std::path::Path) -> Result<Engine> {
     Engine::open(db).with_context(|| format!("cannot open the store {}", db.display()))
+}
+
+/// Writes text to standard output (errors, such as a closed pipe, are returned, not panics).
+pub(crate) fn out(text: &str) -> Result<()> {
+    let mut o = std::io::stdout().lock();
+    o.write_all(text.as_bytes())?;
+    o.flush()?;
+    Ok(())
 }
 
 fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
@@ -88,7 +173,7 @@ fn update(db: &std::path::Path, a: UpdateArgs, json: bool) -> Result<()> {
         return print_json(&reports);
     }
     for r in &reports {
-        println!("{}", render::import_report(r));
+        out(&format!("{}\n", render::import_report(r)))?;
     }
     Ok(())
 }
@@ -141,7 +226,7 @@ fn import(db: &std::path::Path, a: ImportArgs, json: bool) -> Result<()> {
     if json {
         return print_json(&r);
     }
-    println!("{}", render::import_report(&r));
+    out(&format!("{}\n", render::import_report(&r)))?;
     Ok(())
 }
 
@@ -151,7 +236,7 @@ fn lists(db: &std::path::Path, json: bool) -> Result<()> {
     if json {
         return print_json(&v);
     }
-    print!("{}", render::versions(&v));
+    out(&render::versions(&v))?;
     Ok(())
 }
 
@@ -195,22 +280,26 @@ fn screen(db: &std::path::Path, a: ScreenArgs, json: bool) -> Result<()> {
         bail!("--limit must be at least 1");
     }
     let as_of = a.as_of.as_deref().map(|d| parse_date(d, "--as-of")).transpose()?;
+    // Check the input before anything is loaded.
+    let req = match &a.batch {
+        Some(_) => None,
+        None => Some(request_from(
+            a.name.clone().unwrap_or_default(),
+            a.dob.as_deref(),
+            a.nationality.clone(),
+            a.kind.as_deref(),
+            a.identifiers.clone(),
+            threshold,
+            a.limit,
+        )?),
+    };
     let mut engine = open(db)?;
     ensure_loaded(&mut engine)?;
     let snapshot = engine.snapshot(as_of)?;
-    if let Some(path) = &a.batch {
+    let Some(req) = req else {
+        let path = a.batch.as_ref().expect("batch path");
         return batch::run(&snapshot, path, &a, threshold);
-    }
-    let name = a.name.clone().unwrap_or_default();
-    let req = request_from(
-        name,
-        a.dob.as_deref(),
-        a.nationality.clone(),
-        a.kind.as_deref(),
-        a.identifiers.clone(),
-        threshold,
-        a.limit,
-    )?;
+    };
     let result = snapshot.screen(&req);
     if json {
         #[derive(serde::Serialize)]
@@ -225,7 +314,7 @@ fn screen(db: &std::path::Path, a: ScreenArgs, json: bool) -> Result<()> {
         });
         return print_json(&Out { query, result: &result });
     }
-    print!("{}", render::screen(&req, &result, as_of));
+    out(&render::screen(&req, &result, as_of))?;
     Ok(())
 }
 
@@ -256,13 +345,13 @@ fn compare_with(
     if json {
         return print_json(&serde_json::json!({
             "name1": a.name1, "name2": a.name2, "score": scored.score,
-            "threshold": DEFAULT_THRESHOLD, "alert": scored.score >= DEFAULT_THRESHOLD,
+            "threshold": (DEFAULT_THRESHOLD as f64 * 100.0).round() / 100.0, "alert": scored.score >= DEFAULT_THRESHOLD,
             "weights": if list_weights { "word rarity in the loaded lists" } else { "uniform (no list loaded)" },
             "algorithm": sanctions_engine::AlgorithmId::current(),
             "explanation": scored.explanation,
         }));
     }
-    print!("{}", render::compare(&a.name1, &a.name2, &scored, list_weights));
+    out(&render::compare(&a.name1, &a.name2, &scored, list_weights))?;
     Ok(())
 }
 
@@ -273,7 +362,7 @@ fn show(db: &std::path::Path, a: ShowArgs, json: bool) -> Result<()> {
     if json {
         return print_json(&serde_json::json!({ "entity": entity, "version": version }));
     }
-    print!("{}", render::entity(&entity, &version));
+    out(&render::entity(&entity, &version))?;
     Ok(())
 }
 
@@ -285,7 +374,7 @@ fn history(db: &std::path::Path, a: HistoryArgs, json: bool) -> Result<()> {
             &serde_json::json!({ "source": source, "reference": a.reference, "history": steps }),
         );
     }
-    print!("{}", render::history(source, &a.reference, &steps));
+    out(&render::history(source, &a.reference, &steps))?;
     Ok(())
 }
 
@@ -296,6 +385,6 @@ fn diff(db: &std::path::Path, a: DiffArgs, json: bool) -> Result<()> {
     if json {
         return print_json(&d);
     }
-    print!("{}", render::diff(&d));
+    out(&render::diff(&d))?;
     Ok(())
 }

@@ -279,6 +279,7 @@ fn changes(s: &mut String, ch: &[FieldChange], indent: &str) {
 }
 
 pub fn history(source: Source, reference: &str, steps: &[HistoryStep]) -> String {
+    let reference = reference.split_once(':').map(|(_, r)| r).unwrap_or(reference);
     let mut s = format!("History of {source}:{reference}\n");
     for st in steps {
         let period = match &st.ended {
@@ -311,6 +312,13 @@ pub fn diff(d: &Diff) -> String {
         d.amended.len(),
         d.unchanged
     );
+    if !d.schema.is_empty() {
+        let _ = writeln!(
+            s,
+            "Format change: fields added {:?}, removed {:?}; {} entries differ only in those fields (not counted as amended)",
+            d.schema.fields_added, d.schema.fields_removed, d.schema.reformatted
+        );
+    }
     if !d.added.is_empty() {
         let _ = writeln!(s, "\nAdded:");
         for e in &d.added {

@@ -48,6 +48,28 @@ pub struct Diff {
     pub amended: Vec<Amendment>,
     /// How many entries are in both, unchanged.
     pub unchanged: usize,
+    /// Fields that the list's format gained or lost between the two versions (e.g. the UN
+    /// added `HAS_INTERPOL_LINK` to every entry in 2026). Changes in these fields alone are
+    /// a change of format, not an amendment: they are left out of `amended` and counted here.
+    pub schema: SchemaChange,
+}
+
+/// A change in the fields a list's format uses, between two versions.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SchemaChange {
+    /// `extra` fields no entry of the earlier version has and some entry of the later has.
+    pub fields_added: Vec<String>,
+    /// `extra` fields some entry of the earlier version has and no entry of the later has.
+    pub fields_removed: Vec<String>,
+    /// Entries in both versions whose only differences are in those fields.
+    pub reformatted: usize,
+}
+
+impl SchemaChange {
+    /// True when the format did not change.
+    pub fn is_empty(&self) -> bool {
+        self.fields_added.is_empty() && self.fields_removed.is_empty()
+    }
 }
 
 impl Diff {
@@ -77,11 +99,28 @@ impl Store {
         }
         let before = entry_map(&self.conn, from.id)?;
         let after = entry_map(&self.conn, to.id)?;
+        let fields = |version: i64| -> Result<std::collections::BTreeSet<String>> {
+            Ok(self
+                .entities(version)?
+                .into_iter()
+                .flat_map(|e| e.extra.into_keys())
+                .map(|k| format!("extra.{k}"))
+                .collect())
+        };
+        let (fields_before, fields_after) = (fields(from.id)?, fields(to.id)?);
+        let mut schema = SchemaChange {
+            fields_added: fields_after.difference(&fields_before).cloned().collect(),
+            fields_removed: fields_before.difference(&fields_after).cloned().collect(),
+            reformatted: 0,
+        };
+        let is_schema_field =
+            |f: &str| schema.fields_added.iter().chain(&schema.fields_removed).any(|x| x == f);
 
         let mut added = Vec::new();
         let mut removed = Vec::new();
         let mut amended = Vec::new();
         let mut unchanged = 0;
+        let mut reformatted = 0;
         for (source_id, &rid) in &after {
             match before.get(source_id) {
                 None => added.push(self.summary(rid)?),
@@ -89,11 +128,19 @@ impl Store {
                 Some(&old) => {
                     let a = self.revision(old)?;
                     let b = self.revision(rid)?;
+                    let changes: Vec<_> = entity_changes(&a, &b)
+                        .into_iter()
+                        .filter(|c| !is_schema_field(&c.field))
+                        .collect();
+                    if changes.is_empty() {
+                        reformatted += 1;
+                        continue;
+                    }
                     amended.push(Amendment {
                         source_id: b.source_id.clone(),
                         reference: b.reference.clone(),
                         name: b.primary_name().to_string(),
-                        changes: entity_changes(&a, &b),
+                        changes,
                     });
                 }
             }
@@ -106,7 +153,8 @@ impl Store {
         added.sort_by(|a, b| (&a.reference, &a.source_id).cmp(&(&b.reference, &b.source_id)));
         removed.sort_by(|a, b| (&a.reference, &a.source_id).cmp(&(&b.reference, &b.source_id)));
         amended.sort_by(|a, b| (&a.reference, &a.source_id).cmp(&(&b.reference, &b.source_id)));
-        Ok(Diff { from, to, added, removed, amended, unchanged })
+        schema.reformatted = reformatted;
+        Ok(Diff { from, to, added, removed, amended, unchanged, schema })
     }
 
     fn summary(&self, revision_id: i64) -> Result<EntrySummary> {

@@ -13,7 +13,7 @@ pub enum Error {
     /// it by publication date. Import again with `force` if the shrink is genuine.
     #[error(
         "refusing to import {list} list: it drops {dropped} of the {previous} entries of version \
-         {previous_version} (new version has {new}); a truncated file? use force to import anyway"
+         {previous_version} (new version has {new}); a truncated file? if the shrink is genuine, import again with --force"
     )]
     SuspiciousShrink {
         /// The list.

@@ -51,7 +51,7 @@ mod schema;
 mod store;
 mod version_ref;
 
-pub use diff::{Amendment, Diff, EntrySummary};
+pub use diff::{Amendment, Diff, EntrySummary, SchemaChange};
 pub use error::{Error, Result};
 pub use history::{HistoryEvent, HistoryStep};
 pub use import::{ImportOutcome, ImportRequest, VersionChange};

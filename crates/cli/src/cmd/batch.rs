@@ -84,7 +84,9 @@ pub fn run(snapshot: &Snapshot, path: &Path, args: &ScreenArgs, threshold: f32) 
         let len = f.metadata().ok().map(|m| m.len());
         (Box::new(BufReader::with_capacity(1 << 20, f)), len)
     };
-    let input_csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    // CSV when the file is named *.csv, or for standard input when --format csv is given.
+    let input_csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+        || (path.as_os_str() == "-" && args.format == Format::Csv);
     let out: Box<dyn Write> = match &args.output {
         Some(p) => {
             Box::new(File::create(p).with_context(|| format!("cannot create {}", p.display()))?)
@@ -260,6 +262,10 @@ fn write_result(
                 other => other.to_string(),
             };
             let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(&mut *out);
+            if hits.is_empty() {
+                // Every query gets a row: rank 0 and empty match fields mean no hit.
+                w.write_record([qid.as_str(), "0", "", "", "", ""])?;
+            }
             for (i, h) in hits.iter().enumerate() {
                 w.write_record([
                     qid.as_str(),
