@@ -334,14 +334,17 @@ fn main() {
         let lat = latency(&index, &reqs);
         let lj = latency_json(&lat);
         say(format!(
-            "latency (1 thread, {} queries): p50 {} µs, p90 {} µs, p99 {} µs, max {} µs, mean {} µs; {} queries/s",
+            "latency (1 thread, {} queries): p50 {} µs, p90 {} µs, p99 {} µs, max {} µs, mean {} µs; \
+             {} queries/s; CPU {} µs/query (the process got {} of a core)",
             lj["queries"],
             lj["p50_us"],
             lj["p90_us"],
             lj["p99_us"],
             lj["max_us"],
             lj["mean_us"],
-            lj["qps"]
+            lj["qps"],
+            lj["cpu_us_per_query"],
+            lj["cpu_share"]
         ));
 
         let mut tp = Vec::new();
