@@ -5,7 +5,7 @@
 //! scores move as the scoring code is tuned, so the tests assert on ranks and inclusion, never
 //! on exact scores.
 //!
-//! Tests marked `#[ignore = "bug: ..."]` document a known bug: they pass once it is fixed.
+//! Regression tests for bugs found here are named after what they guard.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -356,7 +356,6 @@ fn bad_screen_input_is_a_user_error() {
 }
 
 #[test]
-#[ignore = "bug: on an empty store, screen downloads the lists before rejecting a bad name/--dob/--kind"]
 fn bad_screen_input_is_rejected_before_loading_lists() {
     let s = Store::new();
     for (args, needle) in [
@@ -370,7 +369,6 @@ fn bad_screen_input_is_rejected_before_loading_lists() {
 }
 
 #[test]
-#[ignore = "bug: error messages repeat their cause (`error: X: X`), e.g. import of a missing file"]
 fn error_messages_do_not_repeat_themselves() {
     let s = Store::new();
     let missing = s.path("no-such-file.xml");
@@ -488,7 +486,6 @@ fn un_versions_diff_history_and_show() {
 }
 
 #[test]
-#[ignore = "bug: `history un:TAi.003` prints the header `History of un:un:TAi.003`"]
 fn history_header_names_the_entry_once() {
     let s = Store::new();
     let one = un_xml(&[un_individual(9_999_001, "TAi.901", "JOHN", "TESTPERSON")]);
@@ -565,7 +562,6 @@ fn a_list_that_shrinks_is_refused_unless_forced() {
 }
 
 #[test]
-#[ignore = "bug: the shrink refusal says `use force to import anyway`, not the CLI flag `--force`"]
 fn shrink_refusal_names_the_force_flag() {
     let s = Store::new();
     let ten: Vec<String> = (0..10)
@@ -655,7 +651,6 @@ fn batch_jsonl_and_csv() {
 }
 
 #[test]
-#[ignore = "bug: `screen --batch - --format csv` reads CSV on stdin as JSONL, though --help says --format sets it"]
 fn batch_csv_on_standard_input() {
     let s = Store::new();
     let one = un_xml(&[un_individual(9_999_001, "TAi.901", "JOHN", "TESTPERSON")]);
@@ -908,7 +903,6 @@ fn json_output_of_every_command() {
 // ---------------------------------------------------------------------------------------------
 
 #[test]
-#[ignore = "bug: output to a closed pipe panics (exit 101) in text mode and fails (exit 1) with --json"]
 fn a_closed_stdout_is_not_an_error() {
     let s = Store::new();
     let one = un_xml(&[un_individual(9_999_001, "TAi.901", "JOHN", "TESTPERSON")]);
