@@ -167,13 +167,20 @@ pub struct ScreenArgs {
 /// `compare`.
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// First name (the query).
-    pub name1: String,
-    /// Second name (the listed name).
-    pub name2: String,
+    /// First name (the query). Omit with --pairs.
+    #[arg(required_unless_present = "pairs")]
+    pub name1: Option<String>,
+    /// Second name (the listed name). Omit with --pairs.
+    #[arg(required_unless_present = "pairs")]
+    pub name2: Option<String>,
     /// Kind of both.
     #[arg(long)]
     pub kind: Option<String>,
+    /// Score every pair of a file: tab-separated `name1<TAB>name2[<TAB>...]` lines, or `-` for
+    /// standard input; writes one JSON line per pair (`{"line", "score"}`), for evaluation on
+    /// labelled pairs.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["name1", "name2"])]
+    pub pairs: Option<PathBuf>,
 }
 
 /// `show`.

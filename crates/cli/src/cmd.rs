@@ -320,9 +320,6 @@ fn screen(db: &std::path::Path, a: ScreenArgs, json: bool) -> Result<()> {
 
 fn compare(db: &std::path::Path, a: CompareArgs, json: bool) -> Result<()> {
     let kind = a.kind.as_deref().map(parse_kind).transpose()?;
-    if a.name1.trim().is_empty() || a.name2.trim().is_empty() {
-        bail!("both names must be non-empty");
-    }
     // Word weights come from the loaded lists when there are any, else every word weighs the same.
     let engine = open(db)?;
     let list_weights = !engine.is_empty()?;
@@ -331,27 +328,67 @@ fn compare(db: &std::path::Path, a: CompareArgs, json: bool) -> Result<()> {
     } else {
         std::sync::Arc::new(sanctions_engine::Snapshot::build(Vec::new(), Vec::new(), None))
     };
-    compare_with(snapshot.index(), &a, kind, json, list_weights)
+    if let Some(path) = &a.pairs {
+        return compare_pairs(snapshot.index(), path, kind);
+    }
+    let (name1, name2) = (a.name1.clone().unwrap_or_default(), a.name2.clone().unwrap_or_default());
+    if name1.trim().is_empty() || name2.trim().is_empty() {
+        bail!("both names must be non-empty");
+    }
+    compare_with(snapshot.index(), &name1, &name2, kind, json, list_weights)
+}
+
+fn compare_pairs(
+    index: &sanctions_engine::Index,
+    path: &std::path::Path,
+    kind: Option<EntityKind>,
+) -> Result<()> {
+    use std::io::BufRead;
+    let label = path.display().to_string();
+    let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
+        Box::new(std::io::BufReader::new(std::io::stdin()))
+    } else {
+        Box::new(std::io::BufReader::new(
+            std::fs::File::open(path).with_context(|| format!("cannot open {label}"))?,
+        ))
+    };
+    let mut o = std::io::BufWriter::new(std::io::stdout().lock());
+    for (i, line) in reader.lines().enumerate() {
+        let line = line.with_context(|| format!("{label}:{}: cannot read the line", i + 1))?;
+        let mut cols = line.split('\t');
+        let (Some(n1), Some(n2)) = (cols.next(), cols.next()) else {
+            bail!("{label}:{}: expected name1<TAB>name2", i + 1);
+        };
+        let score = if n1.trim().is_empty() || n2.trim().is_empty() {
+            0.0
+        } else {
+            index.compare(n1, n2, kind).score
+        };
+        writeln!(o, "{{\"line\":{},\"score\":{:.4}}}", i + 1, score)?;
+    }
+    o.flush()?;
+    Ok(())
 }
 
 fn compare_with(
     index: &sanctions_engine::Index,
-    a: &CompareArgs,
+    name1: &str,
+    name2: &str,
     kind: Option<EntityKind>,
     json: bool,
     list_weights: bool,
 ) -> Result<()> {
-    let scored = index.compare(&a.name1, &a.name2, kind);
+    let scored = index.compare(name1, name2, kind);
     if json {
         return print_json(&serde_json::json!({
-            "name1": a.name1, "name2": a.name2, "score": scored.score,
+            "name1": name1, "name2": name2, "score": scored.score,
             "threshold": (DEFAULT_THRESHOLD as f64 * 100.0).round() / 100.0, "alert": scored.score >= DEFAULT_THRESHOLD,
             "weights": if list_weights { "word rarity in the loaded lists" } else { "uniform (no list loaded)" },
             "algorithm": sanctions_engine::AlgorithmId::current(),
             "explanation": scored.explanation,
         }));
     }
-    out(&render::compare(&a.name1, &a.name2, &scored, list_weights))?;
+    out(&render::compare(name1, name2, &scored, list_weights))?;
     Ok(())
 }
 
