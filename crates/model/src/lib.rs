@@ -13,6 +13,7 @@
 mod date;
 pub mod diff;
 mod entity;
+mod exemption;
 mod list_version;
 
 pub use date::{BirthDate, DateError, PartialDate};
@@ -20,6 +21,7 @@ pub use entity::{
     Address, Entity, EntityKind, Gender, Identifier, Name, NamePart, NamePartKind, NameQuality,
     Script, Source, UnknownSource,
 };
+pub use exemption::{Exemption, ExemptionKind};
 pub use list_version::{ListVersion, VersionCounts};
 
 #[cfg(test)]
