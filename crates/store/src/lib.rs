@@ -46,6 +46,7 @@ mod diff;
 mod error;
 mod history;
 mod import;
+mod monitor;
 mod rows;
 mod schema;
 mod store;
@@ -55,6 +56,10 @@ pub use diff::{Amendment, Diff, EntrySummary, SchemaChange};
 pub use error::{Error, Result};
 pub use history::{HistoryEvent, HistoryStep};
 pub use import::{ImportOutcome, ImportRequest, VersionChange};
+pub use monitor::{
+    Alert, AlertHit, Customer, CustomerUpsert, DecideOutcome, Decision, MonitorRun, RunMode,
+    RunRecord, RunSummary, RunVersion, Verdict, significant_changes,
+};
 pub use schema::SCHEMA_VERSION;
 pub use store::{Store, StoreStats};
 pub use version_ref::VersionRef;

@@ -20,8 +20,10 @@ pub(crate) struct Migration {
 }
 
 /// Every migration, in order. Migration `i` (0-based) brings the schema to version `i + 1`.
-pub(crate) const MIGRATIONS: &[Migration] =
-    &[Migration { name: "0001_init", sql: include_str!("../migrations/0001_init.sql") }];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration { name: "0001_init", sql: include_str!("../migrations/0001_init.sql") },
+    Migration { name: "0002_monitoring", sql: include_str!("../migrations/0002_monitoring.sql") },
+];
 
 /// The schema version this build writes and reads.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
