@@ -131,6 +131,13 @@ pub enum Error {
         messages: Vec<String>,
     },
 
+    /// An exemption was refused before it was stored.
+    #[error("invalid exemption: {reason}")]
+    InvalidExemption {
+        /// What is wrong with it.
+        reason: String,
+    },
+
     /// An error from SQLite.
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),

@@ -44,6 +44,7 @@
 
 mod diff;
 mod error;
+mod exemptions;
 mod history;
 mod import;
 mod monitor;

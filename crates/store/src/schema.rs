@@ -23,6 +23,7 @@ pub(crate) struct Migration {
 pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration { name: "0001_init", sql: include_str!("../migrations/0001_init.sql") },
     Migration { name: "0002_monitoring", sql: include_str!("../migrations/0002_monitoring.sql") },
+    Migration { name: "0003_exemptions", sql: include_str!("../migrations/0003_exemptions.sql") },
 ];
 
 /// The schema version this build writes and reads.
