@@ -46,6 +46,11 @@ pub enum Command {
     /// API key helpers.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Monitor a customer base: register customers, re-screen them as the lists change.
+    #[command(subcommand)]
+    Monitor(MonitorCommand),
+    /// Record a decision on a monitoring alert.
+    Decide(DecideArgs),
 }
 
 /// `serve`.
@@ -209,4 +214,57 @@ pub struct DiffArgs {
     pub from: Option<String>,
     /// To version. Default: latest.
     pub to: Option<String>,
+}
+
+/// `monitor`.
+#[derive(Debug, Subcommand)]
+pub enum MonitorCommand {
+    /// Register customers from a file (CSV with a header, or JSONL): id, name, and optionally
+    /// birth_date, nationality, kind, identifiers. A known id is updated. A file with any
+    /// error adds nothing.
+    Add {
+        /// The customers file (`*.csv`, else JSONL); `-` reads JSONL from standard input.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Screen the customers against the current list versions and record alerts: every
+    /// customer the first time, then only what changed since the previous run.
+    Run {
+        /// Screen every customer against every entry, even if a delta would do.
+        #[arg(long)]
+        full: bool,
+        /// Lowest score that raises an alert (0..1). Default: the algorithm's alert threshold.
+        /// A different threshold than the previous run's forces a full run.
+        #[arg(long)]
+        threshold: Option<f32>,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// List alerts (newest first) with their decision history.
+    Alerts {
+        /// Only open alerts.
+        #[arg(long)]
+        open: bool,
+    },
+}
+
+/// `decide`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("verdict").required(true).args(["false_positive", "true_match"])))]
+pub struct DecideArgs {
+    /// The alert id (from `monitor alerts`).
+    pub alert_id: i64,
+    /// Not the listed party: the alert stays quiet until the list entry changes.
+    #[arg(long)]
+    pub false_positive: bool,
+    /// The listed party.
+    #[arg(long)]
+    pub true_match: bool,
+    /// Why.
+    #[arg(long)]
+    pub reason: String,
+    /// Who decided.
+    #[arg(long)]
+    pub by: String,
 }

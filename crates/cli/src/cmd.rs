@@ -1,6 +1,7 @@
 //! Subcommands.
 
 mod batch;
+mod monitor;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -68,6 +69,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Serve(a) => serve(&db, a),
         Command::Audit(AuditCommand::Verify { path }) => audit_verify(&db, path, json),
         Command::Key(KeyCommand::Hash) => key_hash(json),
+        Command::Monitor(c) => monitor::command(&db, c, json),
+        Command::Decide(a) => monitor::decide(&db, a, json),
     }
 }
 

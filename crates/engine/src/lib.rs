@@ -12,10 +12,14 @@
 
 mod error;
 mod import;
+mod monitor;
 mod snapshot;
 
 pub use error::{Error, Result};
 pub use import::{FileRole, ImportReport, SourceUrls, detect_files};
+pub use monitor::{
+    MONITOR_LIMIT, MonitorOptions, MonitorReport, algorithm_id, customer_request, name_words,
+};
 pub use snapshot::{AlgorithmId, HitView, ScreenResult, Snapshot, VersionUsed};
 
 pub use sanctions_index::{Index, ScreenRequest};
@@ -24,6 +28,10 @@ pub use sanctions_score::{
     ALGORITHM_NAME, ALGORITHM_VERSION, DEFAULT_THRESHOLD, Explanation, Scored,
 };
 pub use sanctions_store::{Diff, HistoryStep, ImportOutcome};
+pub use sanctions_store::{
+    Alert, Customer, CustomerUpsert, Decision, MonitorRun, RunMode, RunSummary, RunVersion,
+    Verdict,
+};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
