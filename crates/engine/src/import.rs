@@ -121,19 +121,9 @@ fn mtime_date(path: &Path) -> Option<PartialDate> {
     Some(civil_from_days(secs.div_euclid(86_400)))
 }
 
-/// Days since 1970-01-01 to a calendar date (Howard Hinnant's algorithm).
+/// Days since 1970-01-01 to a calendar date.
 pub(crate) fn civil_from_days(z: i64) -> PartialDate {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let y = if m <= 2 { y + 1 } else { y } as i32;
-    PartialDate::ymd(y, m, d).expect("valid civil date")
+    PartialDate::from_days_since_epoch(z)
 }
 
 /// Today's date (UTC).

@@ -58,6 +58,28 @@ impl PartialDate {
         Some(PartialDate { year, month: Some(month), day: Some(day) })
     }
 
+    /// The calendar date `days` days after 1970-01-01 (negative: before), by Howard
+    /// Hinnant's civil-from-days algorithm.
+    ///
+    /// ```
+    /// use sanctions_model::PartialDate;
+    /// assert_eq!(PartialDate::from_days_since_epoch(0).to_string(), "1970-01-01");
+    /// assert_eq!(PartialDate::from_days_since_epoch(20_454).to_string(), "2026-01-01");
+    /// ```
+    pub fn from_days_since_epoch(days: i64) -> PartialDate {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let y = yoe + era * 400;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let y = if m <= 2 { y + 1 } else { y } as i32;
+        PartialDate { year: y, month: Some(m), day: Some(d) }
+    }
+
     /// True when day and month are both known.
     pub fn is_full(&self) -> bool {
         self.day.is_some() && self.month.is_some()
