@@ -46,6 +46,12 @@ pub enum Command {
     /// API key helpers.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Record and list exemptions from sanctions measures (travel, asset freeze, humanitarian).
+    #[command(subcommand)]
+    Exemption(ExemptionCommand),
+    /// Which measures bind a listed party, and whether an exemption covers a trip or payment.
+    #[command(subcommand)]
+    Check(CheckCommand),
     /// Monitor a customer base: register customers, re-screen them as the lists change.
     #[command(subcommand)]
     Monitor(MonitorCommand),
@@ -267,4 +273,84 @@ pub struct DecideArgs {
     /// Who decided.
     #[arg(long)]
     pub by: String,
+}
+
+/// `exemption`.
+#[derive(Debug, Subcommand)]
+pub enum ExemptionCommand {
+    /// Record a granted exemption (checked against the regime catalogue).
+    Add(Box<ExemptionAddArgs>),
+    /// List the recorded exemptions.
+    List,
+}
+
+/// `exemption add`.
+#[derive(Debug, Args)]
+pub struct ExemptionAddArgs {
+    /// What it lifts: travel, asset-freeze or humanitarian.
+    #[arg(long)]
+    pub kind: String,
+    /// The exempted entry: `un:TAi.026` (or a bare reference).
+    #[arg(long = "ref", value_name = "REFERENCE", required_unless_present = "regime")]
+    pub reference: Option<String>,
+    /// The regime (catalogue id such as `un-taliban`); default: the entry's regime.
+    #[arg(long)]
+    pub regime: Option<String>,
+    /// First day covered (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub from: String,
+    /// Last day covered (YYYY-MM-DD); omit for a standing exemption.
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// A destination country (ISO code or name); repeatable.
+    #[arg(long = "to-country", value_name = "COUNTRY")]
+    pub to_country: Vec<String>,
+    /// The purpose as granted.
+    #[arg(long)]
+    pub purpose: String,
+    /// The source document, e.g. a committee press release number (`SC/14660`).
+    #[arg(long, value_name = "ID")]
+    pub document: Option<String>,
+    /// Who records it (default: $USER).
+    #[arg(long)]
+    pub by: Option<String>,
+}
+
+/// `check`.
+#[derive(Debug, Subcommand)]
+pub enum CheckCommand {
+    /// May a listed person travel to a country on a day: listed then, travel ban, exemption.
+    Travel(CheckTravelArgs),
+    /// Screen a payee and report asset freezes and the carve-outs that apply to the purpose.
+    Payment(CheckPaymentArgs),
+}
+
+/// `check travel`.
+#[derive(Debug, Args)]
+pub struct CheckTravelArgs {
+    /// Reference: `TAi.026` or `un:TAi.026`.
+    pub reference: String,
+    /// Destination country (ISO code or name).
+    #[arg(long = "to", value_name = "COUNTRY")]
+    pub to: String,
+    /// Day of travel (YYYY-MM-DD).
+    #[arg(long = "on", value_name = "DATE")]
+    pub on: String,
+}
+
+/// `check payment`.
+#[derive(Debug, Args)]
+pub struct CheckPaymentArgs {
+    /// The payee's name.
+    #[arg(long)]
+    pub name: String,
+    /// The purpose: `humanitarian` brings in the standing humanitarian carve-outs.
+    #[arg(long)]
+    pub purpose: String,
+    /// Day of the payment (YYYY-MM-DD): the lists in force then; default today, latest lists.
+    #[arg(long = "on", value_name = "DATE")]
+    pub on: Option<String>,
+    /// Lowest score reported (0..1). Default: the algorithm's alert threshold.
+    #[arg(long)]
+    pub threshold: Option<f32>,
 }

@@ -2,6 +2,7 @@
 
 mod batch;
 mod monitor;
+mod regimes;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -69,6 +70,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Serve(a) => serve(&db, a),
         Command::Audit(AuditCommand::Verify { path }) => audit_verify(&db, path, json),
         Command::Key(KeyCommand::Hash) => key_hash(json),
+        Command::Exemption(c) => regimes::exemption(&db, c, json),
+        Command::Check(c) => regimes::check(&db, c, json),
         Command::Monitor(c) => monitor::command(&db, c, json),
         Command::Decide(a) => monitor::decide(&db, a, json),
     }

@@ -110,6 +110,9 @@ pub fn screen(req: &ScreenRequest, r: &ScreenResult, as_of: Option<PartialDate>)
                 format!("; {}", h.programs.join(", "))
             }
         );
+        for g in &h.regimes {
+            let _ = writeln!(s, "    regime: {}", g.summary());
+        }
         let e = &h.explanation;
         let quality = match e.name_quality {
             NameQuality::Primary => "primary name",
@@ -199,6 +202,12 @@ pub fn entity(e: &Entity, v: &ListVersion) -> String {
     let _ = writeln!(s, "  source id: {}", e.source_id);
     if !e.programs.is_empty() {
         let _ = writeln!(s, "  programmes/regimes: {}", e.programs.join(", "));
+    }
+    for g in sanctions_engine::regime_catalogue::regimes_for(e) {
+        let _ = writeln!(s, "  regime: {}", g.summary());
+        if let Some(c) = &g.committee {
+            let _ = writeln!(s, "          {c}; resolutions {}", g.resolutions.join(", "));
+        }
     }
     if let Some(d) = e.listed_on {
         let _ = writeln!(s, "  listed on: {d}");

@@ -13,6 +13,7 @@
 mod error;
 mod import;
 mod monitor;
+mod regimes;
 mod snapshot;
 
 pub use error::{Error, Result};
@@ -20,18 +21,23 @@ pub use import::{FileRole, ImportReport, SourceUrls, detect_files};
 pub use monitor::{
     MONITOR_LIMIT, MonitorOptions, MonitorReport, algorithm_id, customer_request, name_words,
 };
+pub use regimes::{
+    CheckedEntry, NOT_LEGAL_ADVICE, NewExemption, PaymentCheck, PaymentHit, TravelCheck,
+    TravelVerdict,
+};
 pub use snapshot::{AlgorithmId, HitView, ScreenResult, Snapshot, VersionUsed};
 
 pub use sanctions_index::{Index, ScreenRequest};
 pub use sanctions_model as model;
+pub use sanctions_regimes as regime_catalogue;
+pub use sanctions_regimes::{Measure, RegimeInfo};
 pub use sanctions_score::{
     ALGORITHM_NAME, ALGORITHM_VERSION, DEFAULT_THRESHOLD, Explanation, Scored,
 };
-pub use sanctions_store::{Diff, HistoryStep, ImportOutcome};
 pub use sanctions_store::{
-    Alert, Customer, CustomerUpsert, Decision, MonitorRun, RunMode, RunSummary, RunVersion,
-    Verdict,
+    Alert, Customer, CustomerUpsert, Decision, MonitorRun, RunMode, RunSummary, RunVersion, Verdict,
 };
+pub use sanctions_store::{Diff, HistoryStep, ImportOutcome};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -49,6 +49,8 @@ pub struct HitView {
     pub kind: EntityKind,
     /// Programmes / regimes of the entry.
     pub programs: Vec<String>,
+    /// The entry's regimes and the measures that bind it (from the regime catalogue).
+    pub regimes: Vec<sanctions_regimes::RegimeInfo>,
     /// Score in [0, 1].
     pub score: f32,
     /// Why.
@@ -138,6 +140,7 @@ impl Snapshot {
                     matched_name: self.index.matched_name(&h).to_string(),
                     kind: e.kind,
                     programs: e.programs.clone(),
+                    regimes: sanctions_regimes::regimes_for(e),
                     score: h.score,
                     explanation: h.explanation,
                 }

@@ -261,7 +261,8 @@ fn add_months_clamps_to_month_end() {
 fn exemption_period_rules() {
     let taliban = vec!["un-taliban".to_string()];
     let other = vec!["un-libya".to_string()];
-    let cases: &[(&str, &str, &Vec<String>, Result<(), &str>)] = &[
+    type Case<'a> = (&'a str, &'a str, &'a Vec<String>, Result<(), &'a str>);
+    let cases: &[Case] = &[
         ("2021-09-23", "2021-12-22", &taliban, Ok(())),
         ("2021-09-23", "2021-09-23", &taliban, Ok(())),
         ("2021-09-23", "2022-06-22", &taliban, Ok(())),
