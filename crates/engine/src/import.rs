@@ -295,8 +295,7 @@ impl Engine {
         let alt = download(&agent, &urls.ofac_alt)?;
         let add = download(&agent, &urls.ofac_add)?;
         let hint = Some((today, "the download date".to_string()));
-        let mut reports = Vec::new();
-        reports.push(self.import_loaded(
+        let un_report = self.import_loaded(
             Source::Un,
             vec![Loaded {
                 role: FileRole::UnXml,
@@ -306,8 +305,8 @@ impl Engine {
             }],
             None,
             force,
-        )?);
-        reports.push(self.import_loaded(
+        )?;
+        let ofac_report = self.import_loaded(
             Source::Ofac,
             vec![
                 Loaded {
@@ -331,8 +330,8 @@ impl Engine {
             ],
             None,
             force,
-        )?);
-        Ok(reports)
+        )?;
+        Ok(vec![un_report, ofac_report])
     }
 }
 
