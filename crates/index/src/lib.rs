@@ -23,8 +23,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use sanctions_model::{Entity, EntityKind, NameQuality, PartialDate, Script};
 use sanctions_score::{
-    Algorithm, Alignment, CandidateAttrs, CandidateName, Explanation, PreparedName, Query,
-    SimLookup, WordSim, align_with, attributes,
+    Algorithm, Alignment, CandidateAttrs, CandidateName, Explanation, MatchKind, PreparedName,
+    Query, SimLookup, WordSim, align_with, attributes,
 };
 use sanctions_text::{Token, TokenClass, country_code, detect_script, tokenize};
 
@@ -183,6 +183,9 @@ fn lookup_keys(text: &str, key: &str, affixes: bool, out: &mut Vec<u64>) {
     }
 }
 
+/// A name's tokens, quality, position in `Entity::names` and whether it was transliterated.
+type TokenisedName = (Vec<Token>, NameQuality, usize, bool);
+
 /// An immutable screening index over a set of entries.
 pub struct Index {
     entities: Vec<Entity>,
@@ -200,19 +203,51 @@ pub struct Index {
     retrieval: RetrievalConfig,
 }
 
-/// Similarities of one query unit (a word, or two adjacent words glued) with the vocabulary
-/// words its keys reached, sorted by word id.
+/// Similarities of every query unit (a word, or two adjacent words glued) with the vocabulary
+/// words met while screening one query: one row of cells per word, filled on demand. A word
+/// reached by retrieval or met in a candidate name is compared with a unit once per query.
 #[derive(Default)]
-struct UnitSims {
-    sims: Vec<(u32, WordSim)>,
-    /// Letter mask of the unit's text.
-    mask: u64,
+struct SimTable {
+    /// Per vocabulary word: the query stamp its row was made for.
+    row_stamp: Vec<u32>,
+    /// Per vocabulary word: the offset of its row in `cells`.
+    row_of: Vec<u32>,
+    stamp: u32,
+    units: usize,
+    cells: Vec<WordSim>,
 }
 
-impl UnitSims {
-    /// The similarity with `word` if retrieval reached it (zero similarities included).
-    fn find(&self, word: u32) -> Option<WordSim> {
-        self.sims.binary_search_by_key(&word, |(w, _)| *w).ok().map(|i| self.sims[i].1)
+/// A cell not computed yet (similarities are never negative).
+const UNSET: WordSim = WordSim { value: -1.0, how: MatchKind::None };
+
+impl SimTable {
+    /// Starts a query with `units` units over a vocabulary of `words` words.
+    fn begin(&mut self, words: usize, units: usize) {
+        if self.row_stamp.len() < words {
+            self.row_stamp = vec![0; words];
+            self.row_of = vec![0; words];
+        }
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            self.row_stamp.iter_mut().for_each(|x| *x = 0);
+            self.stamp = 1;
+        }
+        self.units = units;
+        self.cells.clear();
+    }
+
+    /// The offset of `word`'s row, made now if the query has not met the word yet.
+    #[inline]
+    fn row(&mut self, word: u32) -> usize {
+        let w = word as usize;
+        if self.row_stamp[w] == self.stamp {
+            return self.row_of[w] as usize;
+        }
+        let r = self.cells.len();
+        self.row_stamp[w] = self.stamp;
+        self.row_of[w] = r as u32;
+        self.cells.resize(r + self.units, UNSET);
+        r
     }
 }
 
@@ -221,10 +256,12 @@ struct Scratch {
     bound: Vec<f32>,
     last_unit: Vec<u32>,
     touched: Vec<u32>,
-    word_stamp: Vec<u32>,
-    stamp: u32,
     keys: Vec<u64>,
-    units: Vec<UnitSims>,
+    /// Words reached by the current unit's keys, with their similarity.
+    reached: Vec<(u32, WordSim)>,
+    /// Letter mask of every query unit's text.
+    masks: Vec<u64>,
+    table: SimTable,
 }
 
 thread_local! {
@@ -241,38 +278,54 @@ fn class_factor(class: TokenClass) -> f32 {
 }
 
 struct NameLookup<'a> {
-    units: &'a [UnitSims],
+    table: &'a mut SimTable,
+    masks: &'a [u64],
     query: &'a PreparedName,
     words: &'a [Word],
     name: &'a IndexedName,
 }
 
 impl NameLookup<'_> {
-    /// The similarity found during retrieval, else computed now (a pair the lookup keys did
-    /// not bring together can still be similar, e.g. two typos in a short word).
-    fn get(&self, unit: usize, text: &str, key: &str, word: u32) -> WordSim {
-        let u = &self.units[unit];
-        if let Some(s) = u.find(word) {
-            return s;
+    /// The similarity from the table, else computed now (a pair the lookup keys did not
+    /// bring together can still be similar, e.g. two typos in a short word).
+    #[inline]
+    fn get(&mut self, unit: usize, text: &str, key: &str, word: u32) -> WordSim {
+        let cell = self.table.row(word) + unit;
+        let c = self.table.cells[cell];
+        if c.value >= 0.0 {
+            return c;
         }
         let w = &self.words[word as usize];
         let translit = self.query.transliterated || w.transliterated;
-        sanctions_score::sim_masked(translit, text, key, u.mask, &w.text, &w.key, w.mask)
+        let s = sanctions_score::sim_masked(
+            translit,
+            text,
+            key,
+            self.masks[unit],
+            &w.text,
+            &w.key,
+            w.mask,
+        );
+        self.table.cells[cell] = s;
+        s
     }
 }
 
 impl SimLookup for NameLookup<'_> {
-    fn token(&self, qi: usize, nj: usize) -> WordSim {
-        let t = &self.query.tokens[qi];
+    fn token(&mut self, qi: usize, nj: usize) -> WordSim {
+        let q = self.query;
+        let t = &q.tokens[qi];
         self.get(qi, &t.text, &t.key, self.name.token_words[nj])
     }
-    fn name_glued(&self, qi: usize, g: usize) -> WordSim {
-        let t = &self.query.tokens[qi];
+    fn name_glued(&mut self, qi: usize, g: usize) -> WordSim {
+        let q = self.query;
+        let t = &q.tokens[qi];
         self.get(qi, &t.text, &t.key, self.name.glued_words[g])
     }
-    fn query_glued(&self, g: usize, nj: usize) -> WordSim {
-        let t = &self.query.glued[g];
-        self.get(self.query.tokens.len() + g, &t.text, &t.key, self.name.token_words[nj])
+    fn query_glued(&mut self, g: usize, nj: usize) -> WordSim {
+        let q = self.query;
+        let t = &q.glued[g];
+        self.get(q.tokens.len() + g, &t.text, &t.key, self.name.token_words[nj])
     }
 }
 
@@ -289,8 +342,7 @@ impl Index {
         retrieval: RetrievalConfig,
     ) -> Index {
         // Pass 1: tokens of every name, document frequencies of keys.
-        let mut tokenised: Vec<Vec<(Vec<Token>, NameQuality, usize, bool)>> =
-            Vec::with_capacity(entities.len());
+        let mut tokenised: Vec<Vec<TokenisedName>> = Vec::with_capacity(entities.len());
         let mut df: HashMap<String, u32> = HashMap::new();
         let mut name_count = 0u32;
         for e in &entities {
@@ -490,22 +542,12 @@ impl Index {
             s.bound = vec![0.0; self.names.len()];
             s.last_unit = vec![u32::MAX; self.names.len()];
         }
-        if s.word_stamp.len() < self.words.len() {
-            s.word_stamp = vec![0; self.words.len()];
-        }
         s.touched.clear();
         let units = q.tokens.len() + q.glued.len();
-        while s.units.len() < units {
-            s.units.push(UnitSims::default());
-        }
+        s.table.begin(self.words.len(), units);
+        s.masks.clear();
         let translit = q.transliterated;
         for u in 0..units {
-            s.stamp = s.stamp.wrapping_add(1);
-            if s.stamp == 0 {
-                s.word_stamp.iter_mut().for_each(|x| *x = 0);
-                s.stamp = 1;
-            }
-            let stamp = s.stamp;
             let (text, key, w, is_glued) = if u < q.tokens.len() {
                 let t = &q.tokens[u];
                 (t.text.as_str(), t.key.as_str(), t.weight, false)
@@ -514,23 +556,21 @@ impl Index {
                 let w = q.tokens[g.first].weight + q.tokens[g.first + 1].weight;
                 (g.text.as_str(), g.key.as_str(), w, true)
             };
-            let unit = &mut s.units[u];
-            unit.sims.clear();
-            unit.mask = sanctions_score::letter_mask(text);
+            let mask = sanctions_score::letter_mask(text);
+            s.masks.push(mask);
             if is_glued && text.len() < sanctions_score::GLUED_MIN_LEN {
                 continue;
             }
-            let mask = unit.mask;
             s.keys.clear();
+            s.reached.clear();
             lookup_keys(text, key, !is_glued, &mut s.keys);
             for k in &s.keys {
                 let Some(list) = self.key_words.get(k) else { continue };
                 for &wid in list {
-                    let slot = &mut s.word_stamp[wid as usize];
-                    if *slot == stamp {
+                    let cell = s.table.row(wid) + u;
+                    if s.table.cells[cell].value >= 0.0 {
                         continue;
                     }
-                    *slot = stamp;
                     let word = &self.words[wid as usize];
                     let sim = sanctions_score::sim_masked(
                         translit || word.transliterated,
@@ -541,14 +581,15 @@ impl Index {
                         &word.key,
                         word.mask,
                     );
-                    unit.sims.push((wid, sim));
+                    s.table.cells[cell] = sim;
+                    s.reached.push((wid, sim));
                 }
             }
             // Credit names, best similarity first so each name gets this unit's best.
-            unit.sims.sort_unstable_by(|a, b| {
+            s.reached.sort_unstable_by(|a, b| {
                 b.1.value.partial_cmp(&a.1.value).unwrap_or(std::cmp::Ordering::Equal)
             });
-            for &(wid, sim) in &unit.sims {
+            for &(wid, sim) in &s.reached {
                 if sim.value <= 0.0 {
                     break;
                 }
@@ -567,7 +608,6 @@ impl Index {
                     s.bound[i] += w * sim.value;
                 }
             }
-            unit.sims.sort_unstable_by_key(|(w, _)| *w);
         }
         let need = self.min_share(threshold) * q.total_weight;
         let mut passing: Vec<(u32, u16, f32)> = Vec::new();
@@ -602,7 +642,13 @@ impl Index {
         out
     }
 
-    fn score_candidate(&self, query: &Query, c: &Candidate, units: &[UnitSims]) -> Option<Hit> {
+    fn score_candidate(
+        &self,
+        query: &Query,
+        c: &Candidate,
+        table: &mut SimTable,
+        masks: &[u64],
+    ) -> Option<Hit> {
         let r = &self.records[c.entity];
         let e = &self.entities[c.entity];
         let names = c.names.iter().map(|&local| {
@@ -620,7 +666,9 @@ impl Index {
             // Find the indexed name behind this candidate (same position in `Entity::names`).
             let name =
                 r.names.iter().find(|n| n.orig == cand.index).expect("candidate name is indexed");
-            align_with(q, cand.name, cfg, &NameLookup { units, query: q, words: &self.words, name })
+            let mut lookup =
+                NameLookup { table: &mut *table, masks, query: q, words: &self.words, name };
+            align_with(q, cand.name, cfg, &mut lookup)
         })?;
         Some(Hit { entity: c.entity, score: s.score, explanation: s.explanation })
     }
@@ -650,9 +698,10 @@ impl Index {
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
             let candidates = self.candidates_in(&query, req.threshold, &mut s);
+            let Scratch { table, masks, .. } = &mut *s;
             let mut hits: Vec<Hit> = candidates
                 .iter()
-                .filter_map(|c| self.score_candidate(&query, c, &s.units))
+                .filter_map(|c| self.score_candidate(&query, c, table, masks))
                 .filter(|h| h.score >= req.threshold)
                 .collect();
             hits.sort_by(|a, b| {

@@ -158,7 +158,7 @@ pub fn sim_masked(
 /// `query_coverage^a × name_coverage^b`, where each coverage is the similarity-weighted share
 /// of that side's word weight that found a partner.
 pub fn align(q: &PreparedName, n: &PreparedName, cfg: &NameConfig) -> Alignment {
-    align_with(q, n, cfg, &Direct { q, n })
+    align_with(q, n, cfg, &mut Direct { q, n })
 }
 
 /// Where [`align_with`] gets word similarities from: computed on the spot ([`align`]), or
@@ -166,11 +166,11 @@ pub fn align(q: &PreparedName, n: &PreparedName, cfg: &NameConfig) -> Alignment 
 /// met in many names is compared once).
 pub trait SimLookup {
     /// Query word `qi` against listed word `nj`.
-    fn token(&self, qi: usize, nj: usize) -> WordSim;
+    fn token(&mut self, qi: usize, nj: usize) -> WordSim;
     /// Query word `qi` against the listed glued pair starting at `n.glued[g]`.
-    fn name_glued(&self, qi: usize, g: usize) -> WordSim;
+    fn name_glued(&mut self, qi: usize, g: usize) -> WordSim;
     /// The query glued pair `q.glued[g]` against listed word `nj`.
-    fn query_glued(&self, g: usize, nj: usize) -> WordSim;
+    fn query_glued(&mut self, g: usize, nj: usize) -> WordSim;
 }
 
 struct Direct<'a> {
@@ -179,15 +179,15 @@ struct Direct<'a> {
 }
 
 impl SimLookup for Direct<'_> {
-    fn token(&self, qi: usize, nj: usize) -> WordSim {
+    fn token(&mut self, qi: usize, nj: usize) -> WordSim {
         let (a, b) = (&self.q.tokens[qi], &self.n.tokens[nj]);
         sim(self.q.transliterated || self.n.transliterated, &a.text, &a.key, &b.text, &b.key)
     }
-    fn name_glued(&self, qi: usize, g: usize) -> WordSim {
+    fn name_glued(&mut self, qi: usize, g: usize) -> WordSim {
         let (a, b) = (&self.q.tokens[qi], &self.n.glued[g]);
         sim(self.q.transliterated || self.n.transliterated, &a.text, &a.key, &b.text, &b.key)
     }
-    fn query_glued(&self, g: usize, nj: usize) -> WordSim {
+    fn query_glued(&mut self, g: usize, nj: usize) -> WordSim {
         let (a, b) = (&self.q.glued[g], &self.n.tokens[nj]);
         sim(self.q.transliterated || self.n.transliterated, &a.text, &a.key, &b.text, &b.key)
     }
@@ -204,7 +204,7 @@ pub fn align_with(
     q: &PreparedName,
     n: &PreparedName,
     cfg: &NameConfig,
-    lookup: &impl SimLookup,
+    lookup: &mut impl SimLookup,
 ) -> Alignment {
     let mut opts: Vec<Opt> = Vec::with_capacity(q.tokens.len() * (n.tokens.len() + 2));
     for (i, qt) in q.tokens.iter().enumerate() {
