@@ -2,6 +2,8 @@
 
 /// Optimal-string-alignment distance (Levenshtein plus adjacent transpositions) between two
 /// ASCII byte strings, with an early exit once the distance exceeds `max`.
+///
+/// A distance above `max` is reported as `max + 1`.
 pub fn osa_distance(a: &[u8], b: &[u8], max: usize) -> usize {
     let (n, m) = (a.len(), b.len());
     if n.abs_diff(m) > max {
@@ -13,6 +15,73 @@ pub fn osa_distance(a: &[u8], b: &[u8], max: usize) -> usize {
     if m == 0 {
         return n;
     }
+    if n <= 64 && m < 64 {
+        if let Some(d) = osa_bits(a, b) {
+            return if d > max { max + 1 } else { d };
+        }
+    }
+    osa_rows(a, b, max).min(max + 1)
+}
+
+/// Codes of the bytes folded words are made of (letters and digits), 1..=36; 0 for any other.
+static CODE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 26 {
+        t[b'a' as usize + i] = 1 + i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = 27 + i as u8;
+        i += 1;
+    }
+    t
+};
+
+/// Bit-parallel OSA distance (Hyyrö 2003: Myers' algorithm with adjacent transpositions) for
+/// a pattern `a` of 1..=64 letters or digits; `None` when a byte is anything else.
+#[inline]
+fn osa_bits(a: &[u8], b: &[u8]) -> Option<usize> {
+    let mut peq = [0u64; 64];
+    for (i, &c) in a.iter().enumerate() {
+        let k = CODE[usize::from(c)];
+        if k == 0 {
+            return None;
+        }
+        peq[usize::from(k)] |= 1u64 << i;
+    }
+    let mut vp = !0u64;
+    let mut vn = 0u64;
+    let mut d0 = 0u64;
+    let mut pm_old = 0u64;
+    let mut dist = a.len();
+    let last = 1u64 << (a.len() - 1);
+    for &c in b {
+        let k = CODE[usize::from(c)];
+        if k == 0 {
+            return None;
+        }
+        let pm = peq[usize::from(k)];
+        let tr = ((!d0 & pm) << 1) & pm_old;
+        d0 = (((pm & vp).wrapping_add(vp)) ^ vp) | pm | vn | tr;
+        let hp = vn | !(d0 | vp);
+        let hn = d0 & vp;
+        dist += usize::from(hp & last != 0);
+        dist -= usize::from(hn & last != 0);
+        let hp = (hp << 1) | 1;
+        let hn = hn << 1;
+        vp = hn | !(d0 | hp);
+        vn = hp & d0;
+        pm_old = pm;
+    }
+    Some(dist)
+}
+
+/// The row-by-row dynamic programme behind [`osa_distance`] (exact up to `max`; above it,
+/// some value above `max`).
+fn osa_rows(a: &[u8], b: &[u8], max: usize) -> usize {
+    let (n, m) = (a.len(), b.len());
     const CAP: usize = 64;
     if m + 1 > CAP {
         // Very long words: plain Levenshtein on the heap.
@@ -201,6 +270,50 @@ mod tests {
         assert_eq!(osa_distance(b"baradar", b"abradar", 3), 1);
         assert_eq!(osa_distance(b"kitten", b"sitting", 5), 3);
         assert!(osa_distance(b"abcdef", b"uvwxyz", 2) > 2);
+    }
+
+    #[test]
+    fn bit_parallel_matches_rows() {
+        // Every pair of words over a small alphabet up to 7 letters, plus random longer ones.
+        let alphabet = b"abc";
+        let mut words: Vec<Vec<u8>> = vec![vec![]];
+        let mut frontier: Vec<Vec<u8>> = vec![vec![]];
+        for _ in 0..6 {
+            let mut next = Vec::new();
+            for w in &frontier {
+                for &c in alphabet {
+                    let mut v = w.clone();
+                    v.push(c);
+                    next.push(v);
+                }
+            }
+            words.extend(next.iter().cloned());
+            frontier = next;
+        }
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut rnd = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        for _ in 0..1000 {
+            let len = 1 + rnd(63) as usize;
+            words.push((0..len).map(|_| b"ab01z"[rnd(5) as usize]).collect());
+        }
+        for (i, a) in words.iter().enumerate() {
+            for b in words.iter().skip(i % 29).step_by(29) {
+                if a.is_empty() || b.is_empty() {
+                    continue;
+                }
+                let exact = osa_rows(a, b, usize::MAX / 2);
+                assert_eq!(osa_bits(a, b), Some(exact), "{a:?} {b:?}");
+                for max in 0..4 {
+                    let want = if exact > max { max + 1 } else { exact };
+                    assert_eq!(osa_distance(a, b, max), want, "{a:?} {b:?} {max}");
+                }
+            }
+        }
     }
 
     #[test]
