@@ -24,7 +24,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use sanctions_model::{Entity, EntityKind, NameQuality, PartialDate, Script};
 use sanctions_score::{
     Algorithm, Alignment, CandidateAttrs, CandidateName, Explanation, MatchKind, PreparedName,
-    Query, SimLookup, WordSim, align_with, attributes,
+    Query, SimLookup, WordSim, align_score_with, align_with, attributes,
 };
 use sanctions_text::{Token, TokenClass, country_code, detect_script, tokenize};
 
@@ -673,6 +673,36 @@ impl Index {
         Some(Hit { entity: c.entity, score: s.score, explanation: s.explanation })
     }
 
+    /// [`Index::score_candidate`]'s score alone.
+    fn score_candidate_only(
+        &self,
+        query: &Query,
+        c: &Candidate,
+        table: &mut SimTable,
+        masks: &[u64],
+    ) -> Option<f32> {
+        let r = &self.records[c.entity];
+        let e = &self.entities[c.entity];
+        let names = c.names.iter().map(|&local| {
+            let n = &r.names[local as usize];
+            CandidateName { index: local as usize, name: &n.prepared, quality: n.quality }
+        });
+        let attrs = CandidateAttrs {
+            kind: e.kind,
+            birth_dates: &e.birth_dates,
+            countries: &r.countries,
+            identifiers: &r.identifiers,
+        };
+        let cfg = &self.algorithm.config.name;
+        self.algorithm.score_only_with(query, names, attrs, |q, cand| -> f32 {
+            // `index` is the position in the record's names here.
+            let name = &r.names[cand.index];
+            let mut lookup =
+                NameLookup { table: &mut *table, masks, query: q, words: &self.words, name };
+            align_score_with(q, cand.name, cfg, &mut lookup)
+        })
+    }
+
     /// Scores one entry (all its names) against a prepared query.
     pub fn score_entity(&self, query: &Query, entity: usize) -> Option<Hit> {
         let r = &self.records[entity];
@@ -699,19 +729,26 @@ impl Index {
             let mut s = s.borrow_mut();
             let candidates = self.candidates_in(&query, req.threshold, &mut s);
             let Scratch { table, masks, .. } = &mut *s;
-            let mut hits: Vec<Hit> = candidates
+            // Scores first (no explanation), explanations for the hits returned only.
+            let mut scored: Vec<(&Candidate, f32)> = candidates
                 .iter()
-                .filter_map(|c| self.score_candidate(&query, c, table, masks))
-                .filter(|h| h.score >= req.threshold)
+                .filter_map(|c| Some((c, self.score_candidate_only(&query, c, table, masks)?)))
+                .filter(|(_, score)| *score >= req.threshold)
                 .collect();
-            hits.sort_by(|a, b| {
-                b.score
-                    .partial_cmp(&a.score)
+            scored.sort_by(|a, b| {
+                b.1.partial_cmp(&a.1)
                     .unwrap_or(std::cmp::Ordering::Equal)
-                    .then(a.entity.cmp(&b.entity))
+                    .then(a.0.entity.cmp(&b.0.entity))
             });
-            hits.truncate(req.limit.max(1));
-            hits
+            scored.truncate(req.limit.max(1));
+            scored
+                .into_iter()
+                .filter_map(|(c, score)| {
+                    let hit = self.score_candidate(&query, c, table, masks)?;
+                    debug_assert_eq!(hit.score.to_bits(), score.to_bits());
+                    Some(hit)
+                })
+                .collect()
         })
     }
 

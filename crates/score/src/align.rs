@@ -1,5 +1,7 @@
 //! Order-free alignment of query words to listed-name words.
 
+use std::cell::RefCell;
+
 use sanctions_text::{Token, TokenClass, skeleton};
 use serde::Serialize;
 
@@ -206,7 +208,54 @@ pub fn align_with(
     cfg: &NameConfig,
     lookup: &mut impl SimLookup,
 ) -> Alignment {
-    let mut opts: Vec<Opt> = Vec::with_capacity(q.tokens.len() * (n.tokens.len() + 2));
+    let mut pairs = Vec::new();
+    let (score, query_coverage, name_coverage) =
+        with_scratch(|sc| align_core::<true>(q, n, cfg, lookup, sc, &mut pairs));
+    Alignment { score, query_coverage, name_coverage, pairs }
+}
+
+/// The score of [`align_with`] alone (no pairs are recorded): the same number, cheaper.
+pub fn align_score_with(
+    q: &PreparedName,
+    n: &PreparedName,
+    cfg: &NameConfig,
+    lookup: &mut impl SimLookup,
+) -> f32 {
+    with_scratch(|sc| align_core::<false>(q, n, cfg, lookup, sc, &mut Vec::new())).0
+}
+
+/// Buffers reused by every alignment on a thread.
+#[derive(Default)]
+struct AlignScratch {
+    opts: Vec<Opt>,
+    q_used: Vec<bool>,
+    n_used: Vec<bool>,
+}
+
+thread_local! {
+    static ALIGN_SCRATCH: RefCell<AlignScratch> = RefCell::new(AlignScratch::default());
+}
+
+fn with_scratch<R>(f: impl FnOnce(&mut AlignScratch) -> R) -> R {
+    ALIGN_SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut sc) => f(&mut sc),
+        // A lookup that aligns in turn: use fresh buffers.
+        Err(_) => f(&mut AlignScratch::default()),
+    })
+}
+
+/// The alignment: (score, query coverage, name coverage); the pairs go to `pairs` when
+/// `PAIRS`.
+fn align_core<const PAIRS: bool>(
+    q: &PreparedName,
+    n: &PreparedName,
+    cfg: &NameConfig,
+    lookup: &mut impl SimLookup,
+    sc: &mut AlignScratch,
+    pairs: &mut Vec<Pair>,
+) -> (f32, f32, f32) {
+    let opts = &mut sc.opts;
+    opts.clear();
     for (i, qt) in q.tokens.iter().enumerate() {
         for (j, nt) in n.tokens.iter().enumerate() {
             let s = lookup.token(i, j);
@@ -262,9 +311,12 @@ pub fn align_with(
             .unwrap_or(std::cmp::Ordering::Equal)
             .then(b.weight.partial_cmp(&a.weight).unwrap_or(std::cmp::Ordering::Equal))
     });
-    let mut q_used = vec![false; q.tokens.len()];
-    let mut n_used = vec![false; n.tokens.len()];
-    let mut pairs = Vec::new();
+    let q_used = &mut sc.q_used;
+    q_used.clear();
+    q_used.resize(q.tokens.len(), false);
+    let n_used = &mut sc.n_used;
+    n_used.clear();
+    n_used.resize(n.tokens.len(), false);
     // A matched query word counts with the weight of the listed word(s) it met, so a typo or
     // an unknown spelling cannot make a common word look rare; unmatched query words keep
     // their own weight.
@@ -272,35 +324,46 @@ pub fn align_with(
     let mut q_total = 0.0f32;
     let mut n_matched = 0.0f32;
     let free = |used: &[bool], (a, b): (usize, usize)| !used[a] && (b == NONE || !used[b]);
-    for o in &opts {
-        if !free(&q_used, o.q) || !free(&n_used, o.n) {
+    for o in opts.iter() {
+        if !free(q_used, o.q) || !free(n_used, o.n) {
             continue;
         }
-        let mut qi = vec![o.q.0];
         q_used[o.q.0] = true;
         if o.q.1 != NONE {
             q_used[o.q.1] = true;
-            qi.push(o.q.1);
         }
-        let mut ni = vec![o.n.0];
         n_used[o.n.0] = true;
         let mut nw = n.tokens[o.n.0].weight;
         if o.n.1 != NONE {
             n_used[o.n.1] = true;
             nw += n.tokens[o.n.1].weight;
-            ni.push(o.n.1);
         }
         n_matched += nw * o.sim;
         q_matched += nw * o.sim;
         q_total += nw;
-        pairs.push(Pair { query: qi, name: ni, similarity: o.sim, how: o.how });
+        if PAIRS {
+            let mut qi = vec![o.q.0];
+            if o.q.1 != NONE {
+                qi.push(o.q.1);
+            }
+            let mut ni = vec![o.n.0];
+            if o.n.1 != NONE {
+                ni.push(o.n.1);
+            }
+            pairs.push(Pair { query: qi, name: ni, similarity: o.sim, how: o.how });
+        }
     }
-    q_total +=
-        q.tokens.iter().zip(&q_used).filter(|(_, u)| !**u).map(|(t, _)| t.weight).sum::<f32>();
+    q_total += q
+        .tokens
+        .iter()
+        .zip(q_used.iter())
+        .filter(|(_, u)| !**u)
+        .map(|(t, _)| t.weight)
+        .sum::<f32>();
     let qc = if q_total > 0.0 { (q_matched / q_total).min(1.0) } else { 0.0 };
     let nc = if n.total_weight > 0.0 { (n_matched / n.total_weight).min(1.0) } else { 0.0 };
     let score = qc.powf(cfg.query_exponent) * (cfg.name_floor + (1.0 - cfg.name_floor) * nc);
-    Alignment { score: score.clamp(0.0, 1.0), query_coverage: qc, name_coverage: nc, pairs }
+    (score.clamp(0.0, 1.0), qc, nc)
 }
 
 #[cfg(test)]

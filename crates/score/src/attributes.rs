@@ -76,37 +76,8 @@ pub fn birth_date(
     listed: &[BirthDate],
     cfg: &AttributeConfig,
 ) -> Option<Evidence> {
-    let mut best: Option<(i32, bool, String)> = None; // (distance in years, exact day, listed text)
-    for b in listed {
-        let Some((lo, hi)) = b.year_range(cfg.approx_years) else { continue };
-        let d = if query.year < lo {
-            lo - query.year
-        } else if query.year > hi {
-            query.year - hi
-        } else {
-            0
-        };
-        let exact_day = match b {
-            BirthDate::Exact { date } => date.is_full() && query.is_full() && *date == query,
-            _ => false,
-        };
-        // A full date whose year agrees but whose day differs is weaker than a year match.
-        let day_conflict = match b {
-            BirthDate::Exact { date } => {
-                date.is_full() && query.is_full() && *date != query && d == 0
-            }
-            _ => false,
-        };
-        let d_eff = if day_conflict { 1 } else { d };
-        let better = match &best {
-            None => true,
-            Some((bd, bex, _)) => !bex && (exact_day || d_eff < *bd),
-        };
-        if better {
-            best = Some((d_eff, exact_day, b.to_string()));
-        }
-    }
-    let (d, exact, text) = best?;
+    let (d, exact, i) = birth_date_closest(query, listed, cfg)?;
+    let text = listed[i].to_string();
     Some(if exact {
         Evidence {
             attribute: "birth_date",
@@ -159,6 +130,95 @@ pub fn nationality(query: &str, listed: &[&str], cfg: &AttributeConfig) -> Optio
             detail: format!("nationality {query}; listed {}", listed.join(", ")),
         }
     })
+}
+
+/// The closest listed birth date: (distance in years, exact day, its index).
+fn birth_date_closest(
+    query: PartialDate,
+    listed: &[BirthDate],
+    cfg: &AttributeConfig,
+) -> Option<(i32, bool, usize)> {
+    let mut best: Option<(i32, bool, usize)> = None; // (distance in years, exact day, listed index)
+    for (i, b) in listed.iter().enumerate() {
+        let Some((lo, hi)) = b.year_range(cfg.approx_years) else { continue };
+        let d = if query.year < lo {
+            lo - query.year
+        } else if query.year > hi {
+            query.year - hi
+        } else {
+            0
+        };
+        let exact_day = match b {
+            BirthDate::Exact { date } => date.is_full() && query.is_full() && *date == query,
+            _ => false,
+        };
+        // A full date whose year agrees but whose day differs is weaker than a year match.
+        let day_conflict = match b {
+            BirthDate::Exact { date } => {
+                date.is_full() && query.is_full() && *date != query && d == 0
+            }
+            _ => false,
+        };
+        let d_eff = if day_conflict { 1 } else { d };
+        let better = match &best {
+            None => true,
+            Some((bd, bex, _)) => !bex && (exact_day || d_eff < *bd),
+        };
+        if better {
+            best = Some((d_eff, exact_day, i));
+        }
+    }
+    best
+}
+
+/// The effect of [`birth_date`] alone (nothing formatted).
+pub(crate) fn birth_date_effect(
+    query: PartialDate,
+    listed: &[BirthDate],
+    cfg: &AttributeConfig,
+) -> Option<f32> {
+    let (d, exact, _) = birth_date_closest(query, listed, cfg)?;
+    Some(if exact {
+        cfg.dob_exact_bonus
+    } else if d == 0 {
+        cfg.dob_year_bonus
+    } else if d <= 1 {
+        0.0
+    } else {
+        -(cfg.dob_penalty_per_year * (d - 1) as f32).min(cfg.dob_max_penalty)
+    })
+}
+
+/// The effect of [`nationality`] alone.
+pub(crate) fn nationality_effect(
+    query: &str,
+    listed: &[&str],
+    cfg: &AttributeConfig,
+) -> Option<f32> {
+    if listed.is_empty() {
+        return None;
+    }
+    Some(if listed.contains(&query) { cfg.nationality_bonus } else { -cfg.nationality_penalty })
+}
+
+/// The effect of [`kind`] alone.
+pub(crate) fn kind_effect(
+    query: EntityKind,
+    listed: EntityKind,
+    cfg: &AttributeConfig,
+) -> Option<f32> {
+    use EntityKind::*;
+    if query == Unknown || listed == Unknown || query == listed {
+        return None;
+    }
+    let effect =
+        if query == Person || listed == Person { cfg.kind_penalty } else { cfg.minor_kind_penalty };
+    Some(-effect)
+}
+
+/// Whether [`identifier`] finds a queried document number among the listed ones.
+pub(crate) fn identifier_agrees(query: &[String], listed: &[String]) -> bool {
+    query.iter().any(|q| q.len() >= 5 && listed.contains(q))
 }
 
 /// Compares the queried kind with the listed kind.

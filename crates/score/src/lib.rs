@@ -24,7 +24,7 @@ mod similarity;
 
 pub use align::{
     Alignment, GLUED_MIN, GLUED_MIN_LEN, Glued, NameConfig, NameToken, Pair, PreparedName,
-    SimLookup, align, align_with, sim, sim_masked,
+    SimLookup, align, align_score_with, align_with, sim, sim_masked,
 };
 pub use attributes::{AttributeConfig, Evidence, Verdict};
 pub use similarity::{
@@ -251,6 +251,54 @@ impl Algorithm {
         let score = (name_score + adj).clamp(0.0, 1.0);
         let explanation = explain(&query.name, cand, &al, name_score, evidence, note);
         Some(Scored { score, explanation })
+    }
+
+    /// The score of [`Algorithm::score_with`] alone, with `score_fn` giving each name's
+    /// alignment score (e.g. [`align_score_with`]): the same number, nothing explained.
+    pub fn score_only_with<'a>(
+        &self,
+        query: &Query,
+        names: impl IntoIterator<Item = CandidateName<'a>>,
+        attrs: CandidateAttrs<'_>,
+        mut score_fn: impl FnMut(&PreparedName, &CandidateName<'a>) -> f32,
+    ) -> Option<f32> {
+        let mut best: Option<(f32, NameQuality, f32)> = None;
+        for cand in names {
+            let al = score_fn(&query.name, &cand);
+            let s = al * quality_factor(&self.config, cand.quality);
+            if best.as_ref().is_none_or(|(b, _, _)| s > *b) {
+                best = Some((s, cand.quality, al));
+            }
+        }
+        let (mut name_score, quality, al_score) = best?;
+        let cfg = &self.config.attributes;
+        // The effects in the order `score_with` lists the evidence, summed the same way.
+        let mut effects = [0.0f32; 4];
+        let mut k = 0;
+        let mut add = |e: Option<f32>| {
+            if let Some(e) = e {
+                effects[k] = e;
+                k += 1;
+            }
+        };
+        if let Some(dob) = query.birth_date {
+            if attrs.kind != EntityKind::Organization {
+                add(attributes::birth_date_effect(dob, attrs.birth_dates, cfg));
+            }
+        }
+        if let Some(code) = query.country {
+            add(attributes::nationality_effect(code, attrs.countries, cfg));
+        }
+        if let Some(kind) = query.kind {
+            add(attributes::kind_effect(kind, attrs.kind, cfg));
+        }
+        let id = attributes::identifier_agrees(&query.identifiers, attrs.identifiers);
+        if quality == NameQuality::Weak && id {
+            name_score = al_score;
+        }
+        add(id.then_some(cfg.identifier_bonus));
+        let adj: f32 = effects[..k].iter().sum();
+        Some((name_score + adj).clamp(0.0, 1.0))
     }
 }
 
