@@ -57,6 +57,8 @@ pub enum Command {
     Monitor(MonitorCommand),
     /// Record a decision on a monitoring alert.
     Decide(DecideArgs),
+    /// Find mentions of listed names in a text or a payment message (MT103, pacs.008).
+    Scan(ScanArgs),
 }
 
 /// `serve`.
@@ -353,4 +355,35 @@ pub struct CheckPaymentArgs {
     /// Lowest score reported (0..1). Default: the algorithm's alert threshold.
     #[arg(long)]
     pub threshold: Option<f32>,
+}
+
+/// Input formats of `scan`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ScanFormat {
+    /// Plain UTF-8 text in any script.
+    Text,
+    /// SWIFT MT103 (fields 50a, 52a, 56a, 57a, 59a, 70, 72 are screened).
+    Mt103,
+    /// ISO 20022 pacs.008 XML (Dbtr, Cdtr, UltmtDbtr, UltmtCdtr, agents, RmtInf/Ustrd).
+    Pacs008,
+}
+
+/// `scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// The text or message to scan; `-` reads standard input.
+    #[arg(value_name = "FILE")]
+    pub input: PathBuf,
+    /// What the input is.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ScanFormat,
+    /// Lowest score reported (0..1). Default: the algorithm's alert threshold.
+    #[arg(long)]
+    pub threshold: Option<f32>,
+    /// Most entries reported per mention.
+    #[arg(long, default_value_t = 3)]
+    pub limit: usize,
+    /// Scan against the lists as they were on this date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
 }

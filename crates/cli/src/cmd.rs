@@ -3,6 +3,7 @@
 mod batch;
 mod monitor;
 mod regimes;
+mod scan;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -74,6 +75,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Check(c) => regimes::check(&db, c, json),
         Command::Monitor(c) => monitor::command(&db, c, json),
         Command::Decide(a) => monitor::decide(&db, a, json),
+        Command::Scan(a) => scan::run(&db, a, json),
     }
 }
 
@@ -150,7 +152,7 @@ fn key_hash(json: bool) -> Result<()> {
     Ok(())
 }
 
-fn open(db: &std::path::Path) -> Result<Engine> {
+pub(crate) fn open(db: &std::path::Path) -> Result<Engine> {
     Engine::open(db).with_context(|| format!("cannot open the store {}", db.display()))
 }
 
@@ -162,7 +164,7 @@ pub(crate) fn out(text: &str) -> Result<()> {
     Ok(())
 }
 
-fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
+pub(crate) fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, v)?;
     writeln!(out)?;
@@ -185,7 +187,7 @@ fn update(db: &std::path::Path, a: UpdateArgs, json: bool) -> Result<()> {
 }
 
 /// On a store with no list, loads the lists first (from $SANCTIONS_MIRROR, else the web).
-fn ensure_loaded(engine: &mut Engine) -> Result<()> {
+pub(crate) fn ensure_loaded(engine: &mut Engine) -> Result<()> {
     if !engine.is_empty()? {
         return Ok(());
     }
