@@ -428,7 +428,7 @@ impl Scanner {
     /// would be screened (for measuring the pass).
     pub fn candidates<'t>(&self, text: &'t str, threshold: f32) -> (usize, Vec<&'t str>) {
         let (recs, hits) = self.words(text);
-        let w = self.windows(&recs, &hits, threshold);
+        let w = self.windows(text, &recs, &hits, threshold);
         (recs.len(), w.iter().map(|&(a, b)| &text[recs[a].start..recs[b].end]).collect())
     }
 
@@ -440,7 +440,7 @@ impl Scanner {
     /// Finds the mentions of listed names in `text`, in text order.
     pub fn scan(&self, index: &Index, text: &str, opts: &ScanOptions) -> Vec<Mention> {
         let (recs, hits) = self.words(text);
-        let windows = self.windows(&recs, &hits, opts.threshold);
+        let windows = self.windows(text, &recs, &hits, opts.threshold);
         let mut found: Vec<(usize, usize, usize, Vec<MentionHit>)> = Vec::new();
         for (a, b) in windows {
             let (start, end) = (recs[a].start, recs[b].end);
@@ -661,6 +661,7 @@ impl Scanner {
     /// Pass 2: candidate windows (first and last kept word), each once.
     fn windows(
         &self,
+        text: &str,
         recs: &[WordRec],
         hits: &[(u32, f32)],
         threshold: f32,
@@ -688,7 +689,8 @@ impl Scanner {
                     let t = vocab.text.as_bytes();
                     let near = sim >= 1.0
                         || (t.first() == Some(&r.first)
-                            && t.len().abs_diff(usize::from(r.len)) <= 1);
+                            && t.len().abs_diff(usize::from(r.len)) <= 1
+                            && one_edit(&sanctions_text::fold(&text[r.start..r.end]), &vocab.text));
                     if near && seen.insert((a, a)) {
                         out.push((a, a));
                     }
@@ -749,6 +751,22 @@ impl Scanner {
             }
         }
         false
+    }
+}
+
+/// Whether `a` and `b` are at most one letter apart (one substitution, insertion or
+/// deletion): "Taleban" / "Taliban", not "Thomas" / "Tamas".
+fn one_edit(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let p = short.iter().zip(long).take_while(|(x, y)| x == y).count();
+    if short.len() == long.len() {
+        short[p.min(short.len())..].iter().skip(1).eq(long[p.min(long.len())..].iter().skip(1))
+    } else {
+        short[p..] == long[p + 1..]
     }
 }
 
@@ -864,6 +882,15 @@ impl<'a> Positions<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_letter_apart() {
+        assert!(one_edit("taleban", "taliban"));
+        assert!(one_edit("taliban", "talibans"));
+        assert!(one_edit("hamas", "hamas"));
+        assert!(!one_edit("thomas", "tamas"));
+        assert!(!one_edit("abcd", "badc"));
+    }
 
     #[test]
     fn positions() {
