@@ -43,7 +43,8 @@ static CODE: [u8; 256] = {
 /// a pattern `a` of 1..=64 letters or digits; `None` when a byte is anything else.
 #[inline]
 fn osa_bits(a: &[u8], b: &[u8]) -> Option<usize> {
-    let mut peq = [0u64; 64];
+    // One entry per code (0 is never looked up with a pattern bit set).
+    let mut peq = [0u64; 37];
     for (i, &c) in a.iter().enumerate() {
         let k = CODE[usize::from(c)];
         if k == 0 {
@@ -196,7 +197,13 @@ pub fn word_similarity_masked(a: &str, ka: &str, ma: u64, b: &str, kb: &str, mb:
         && ka == kb
         && (ka.len() >= 3 || (ka.len() == 2 && len - minlen <= 1) || len <= 3);
     let max = len * 2 / 5;
-    if !same_key && (len - minlen > max || (ma ^ mb).count_ones() as usize > 2 * max) {
+    // Each letter present on one side only costs an edit; a substitution can serve one
+    // letter of each side.
+    if !same_key
+        && (len - minlen > max
+            || (ma & !mb).count_ones() as usize > max
+            || (mb & !ma).count_ones() as usize > max)
+    {
         return WordSim { value: 0.0, how: MatchKind::None };
     }
     let d = osa_distance(ab, bb, if same_key { len } else { max });
@@ -233,9 +240,10 @@ pub fn key_similarity(ka: &str, kb: &str) -> WordSim {
     // Arabic و and ي are both consonants (w, y) and long vowels (u, i): Latin spellings
     // write "Alawi" where the letters say "alui". Compare without them too.
     if ka.contains(['v', 'y']) || kb.contains(['v', 'y']) {
-        let strip = |k: &str| k.chars().filter(|c| *c != 'v' && *c != 'y').collect::<String>();
-        let (sa, sb) = (strip(ka), strip(kb));
-        if sa == sb && !sa.is_empty() {
+        fn strip(k: &str) -> impl Iterator<Item = u8> + '_ {
+            k.bytes().filter(|c| *c != b'v' && *c != b'y')
+        }
+        if strip(ka).eq(strip(kb)) && strip(ka).next().is_some() {
             return WordSim { value: 0.85, how: MatchKind::Variant };
         }
     }

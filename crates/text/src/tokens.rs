@@ -209,6 +209,36 @@ fn fuzzy_legal_form(word: &str) -> Option<&'static str> {
 
 /// Levenshtein distance with adjacent transpositions (small words only).
 fn bounded_distance(a: &[u8], b: &[u8]) -> usize {
+    const CAP: usize = 32;
+    let m = b.len();
+    if m + 1 > CAP {
+        return bounded_distance_heap(a, b);
+    }
+    // Three rolling rows on the stack.
+    let mut pp = [0usize; CAP];
+    let mut prev = [0usize; CAP];
+    let mut cur = [0usize; CAP];
+    for (j, p) in prev.iter_mut().enumerate().take(m + 1) {
+        *p = j;
+    }
+    for i in 1..=a.len() {
+        cur[0] = i;
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(pp[j - 2] + 1);
+            }
+            cur[j] = v;
+        }
+        std::mem::swap(&mut pp, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[m]
+}
+
+/// [`bounded_distance`] for long words.
+fn bounded_distance_heap(a: &[u8], b: &[u8]) -> usize {
     let m = b.len();
     let mut pp: Vec<usize> = vec![0; m + 1];
     let mut prev: Vec<usize> = (0..=m).collect();
@@ -345,5 +375,16 @@ mod tests {
         assert_eq!(tokenize("Ltd Limit")[1].class, Word);
         let ar: Vec<String> = tokenize("عبد الغني").into_iter().map(|t| t.text).collect();
         assert_eq!(ar[1], "al");
+    }
+
+    #[test]
+    fn stack_distance_matches_heap() {
+        let words = ["limited", "limted", "corporation", "corporagion", "compnay", "company", ""];
+        for a in words {
+            for b in words {
+                let (a, b) = (a.as_bytes(), b.as_bytes());
+                assert_eq!(bounded_distance(a, b), bounded_distance_heap(a, b));
+            }
+        }
     }
 }
