@@ -43,7 +43,7 @@ pub use handlers::v1::openapi::OPENAPI_JSON;
 pub use middleware::REQUEST_ID_HEADER;
 pub use state::{AppState, ReloadReport, StartError};
 
-use handlers::v1::{admin, entities, lists, openapi, screen};
+use handlers::v1::{admin, entities, lists, openapi, scan, screen};
 
 /// The routes of the API over `state`, with their limits, deadline, keys and logs.
 pub fn router(state: AppState) -> Router {
@@ -51,6 +51,7 @@ pub fn router(state: AppState) -> Router {
     let v1 = Router::new()
         .route("/screen", post(screen::one))
         .route("/screen/batch", post(screen::batch))
+        .route("/scan", post(scan::scan))
         .route("/entities/{source}/{reference}", get(entities::show))
         .route("/entities/{source}/{reference}/history", get(entities::history))
         .route("/lists", get(lists::list))

@@ -531,3 +531,60 @@ async fn empty_store_then_reload_history_diff_timeout() {
     s.stop().await;
     assert_eq!(verify_audit_log(dir.path().join("timeout-audit.jsonl")).unwrap().records, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scan_text_and_payment_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = copy_store(mirror_template(), dir.path());
+    let s = Server::start(ServerConfig::new(&db)).await;
+
+    let text = "KABUL - The acting foreign minister, Amir Khan Muttaqi, met envoys.\nThe library opens at nine.";
+    let (st, r) = s.post("/v1/scan", &json!({"text": text})).await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    let ms = r["mentions"].as_array().unwrap();
+    assert_eq!(ms.len(), 1, "{r}");
+    let m = &ms[0];
+    assert_eq!(m["text"], "Amir Khan Muttaqi");
+    let (a, b) = (m["start"].as_u64().unwrap() as usize, m["end"].as_u64().unwrap() as usize);
+    assert_eq!(&text[a..b], "Amir Khan Muttaqi");
+    assert_eq!(
+        (m["line"].as_u64(), m["hits"][0]["reference"].as_str()),
+        (Some(1), Some("TAi.026"))
+    );
+    assert!(m["hits"][0]["explanation"]["words"].is_array());
+    assert_eq!(r["format"], "text");
+    assert_eq!(r["query_hash"].as_str().unwrap().len(), 64);
+    assert_eq!(r["versions"].as_array().unwrap().len(), 2);
+
+    let mt103 = ":20:REF1\n:32A:260508USD1000,00\n:50K:/123\nJOHN CARTER\n:59:/456\nAMIR KHAN MUTTAQI\nKABUL\n:70:INVOICE 7\n";
+    let (st, r) = s.post("/v1/scan", &json!({"text": mt103, "format": "mt103"})).await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    let ms = r["mentions"].as_array().unwrap();
+    assert_eq!(ms.len(), 1, "{r}");
+    assert_eq!(ms[0]["field"]["tag"], "59");
+    assert_eq!(ms[0]["field"]["label"], "beneficiary customer");
+    assert_eq!(ms[0]["line"], 6);
+
+    // Errors name the field.
+    let bad = ":20:REF1\n:32A:260508USD1000,00\n:50K:JOHN\n";
+    assert_error(
+        &s.post("/v1/scan", &json!({"text": bad, "format": "mt103"})).await,
+        422,
+        "invalid_field",
+    );
+    let (_, e) = s.post("/v1/scan", &json!({"text": bad, "format": "mt103"})).await;
+    assert!(e["error"]["message"].as_str().unwrap().contains("59a"), "{e}");
+    assert_error(
+        &s.post("/v1/scan", &json!({"text": "x", "format": "mt202"})).await,
+        422,
+        "invalid_field",
+    );
+    assert_error(&s.post("/v1/scan", &json!({"text": "  "})).await, 422, "invalid_field");
+    assert_error(
+        &s.post("/v1/scan", &json!({"text": "x", "threshold": 2})).await,
+        422,
+        "invalid_field",
+    );
+    assert_error(&s.post("/v1/scan", &json!({"txt": "x"})).await, 422, "invalid_field");
+    s.stop().await;
+}

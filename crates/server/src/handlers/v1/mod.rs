@@ -4,6 +4,7 @@ pub(crate) mod admin;
 pub(crate) mod entities;
 pub(crate) mod lists;
 pub(crate) mod openapi;
+pub(crate) mod scan;
 pub(crate) mod screen;
 
 use sanctions_engine::model::{ListVersion, Source};
