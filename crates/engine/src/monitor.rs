@@ -6,11 +6,12 @@
 //! list, so a change of the list's format alone is not a change):
 //!
 //! 1. customers added or changed since the last run are screened against every entry;
-//! 2. the added and amended entries are indexed on their own (a small
-//!    [`sanctions_index::Index`]), and every distinct word of the customers' names (kept by the
-//!    store) is looked up in it, with the same lookup keys and word similarity as screening;
-//!    the customers holding a word that reaches a changed entry, plus those with an alert on
-//!    one, are the candidates;
+//! 2. the words (and glued word pairs) of the added and amended entries are indexed on their
+//!    own (a small [`sanctions_index::Index`]), and every distinct word of the customers' names
+//!    (kept by the store) is looked up in it with the same lookup keys and word similarity as
+//!    screening; the customers holding a word that meets a changed entry's word with at least
+//!    [`min_word_similarity`] (below it no name can reach the threshold), plus those with an
+//!    alert on a changed entry, are the candidates;
 //! 3. each candidate is screened exactly as a full run screens it (same index over the whole
 //!    current lists, same threshold and limit), and its hits on changed entries are kept, so
 //!    the alerts equal those of a full re-screen for the changed entries;
@@ -24,12 +25,18 @@ use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use sanctions_index::{Index, RetrievalConfig, ScreenRequest};
-use sanctions_model::{Entity, EntityKind, ListVersion, PartialDate, Source};
-use sanctions_score::{ALGORITHM_NAME, ALGORITHM_VERSION, Algorithm, DEFAULT_THRESHOLD};
+use sanctions_model::{
+    Entity, EntityKind, ListVersion, Name, NameQuality, PartialDate, Script, Source,
+};
+use sanctions_score::{
+    ALGORITHM_NAME, ALGORITHM_VERSION, Algorithm, DEFAULT_THRESHOLD, PreparedName, letter_mask,
+    sim_masked,
+};
 use sanctions_store::{
     Alert, AlertHit, Customer, CustomerUpsert, DecideOutcome, MonitorRun, RunMode, RunRecord,
     RunSummary, RunVersion, Verdict,
 };
+use sanctions_text::detect_script;
 use serde::Serialize;
 
 use crate::snapshot::Snapshot;
@@ -171,20 +178,88 @@ fn screen_customers(
     }))
 }
 
-/// Which of `words` reach any of `entries` with the screening's lookup keys and similarity.
-fn words_reaching(entries: Vec<Entity>, words: &[(i64, String)], threads: usize) -> Vec<i64> {
-    if entries.is_empty() {
+/// The lowest word similarity a customer needs with some word of an entry to reach
+/// `threshold`: a name score is a weighted mean of word similarities (never above the best
+/// one), and attributes add at most the sum of their bonuses.
+pub fn min_word_similarity(threshold: f32) -> f32 {
+    let a = &Algorithm::default().config.attributes;
+    let bonus = a.dob_exact_bonus.max(a.dob_year_bonus) + a.nationality_bonus + a.identifier_bonus;
+    (threshold - bonus).clamp(0.2, 1.0)
+}
+
+/// One word (or two adjacent words glued) of a changed entry's names.
+struct ListedWord {
+    text: String,
+    key: String,
+    mask: u64,
+    transliterated: bool,
+}
+
+/// Which of `words` meet a word of `entries` with at least `min_sim`, found with the
+/// screening's lookup keys (variant keys, typo keys) and measured with its word similarity.
+fn words_reaching(
+    entries: &[Entity],
+    words: &[(i64, String)],
+    min_sim: f32,
+    threads: usize,
+) -> Vec<i64> {
+    let mut seen: HashMap<(String, bool), usize> = HashMap::new();
+    let mut listed: Vec<ListedWord> = Vec::new();
+    for e in entries {
+        for n in &e.names {
+            let translit =
+                n.script == Some(Script::Arabic) || detect_script(&n.full) == Script::Arabic;
+            let p = PreparedName::new(sanctions_text::tokenize(&n.full), |_| 1.0);
+            let units = p
+                .tokens
+                .iter()
+                .map(|t| (&t.text, &t.key))
+                .chain(p.glued.iter().map(|g| (&g.text, &g.key)));
+            for (text, key) in units {
+                seen.entry((text.clone(), translit)).or_insert_with(|| {
+                    listed.push(ListedWord {
+                        text: text.clone(),
+                        key: key.clone(),
+                        mask: letter_mask(text),
+                        transliterated: translit,
+                    });
+                    listed.len() - 1
+                });
+            }
+        }
+    }
+    if listed.is_empty() {
         return Vec::new();
     }
-    // Every name reached is a candidate: no pruning by coverage beyond the index's floor,
-    // which a one-word query passes with any similarity of 0.2 or more.
+    // One pseudo-entry per listed word, only to reach words by the index's lookup keys; no
+    // pruning beyond the index's floor (a one-word query passes it with similarity 0.2).
+    let pseudo: Vec<Entity> = listed
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let mut e = Entity::new(Source::Un, i.to_string(), i.to_string(), EntityKind::Unknown);
+            e.names.push(Name::new(w.text.clone(), NameQuality::Primary));
+            e
+        })
+        .collect();
     let retrieval = RetrievalConfig { min_coverage: 0.0, max_candidates: usize::MAX };
-    let small = Index::build_with(entries, Algorithm::default(), retrieval);
+    let small = Index::build_with(pseudo, Algorithm::default(), retrieval);
     par_map(words, threads, |(id, text)| {
         let req =
             ScreenRequest { name: text.clone(), threshold: 0.0, limit: 1, ..Default::default() };
         let q = small.prepare(&req);
-        if small.candidates_at(&q, 0.0).is_empty() { Vec::new() } else { vec![*id] }
+        let tokens = &q.name.tokens;
+        let reached = small.candidates_at(&q, 0.0);
+        let hit = reached.into_iter().any(|i| {
+            let w = &listed[i];
+            tokens.iter().any(|t| {
+                let translit = w.transliterated || q.name.transliterated;
+                sim_masked(translit, &t.text, &t.key, letter_mask(&t.text), &w.text, &w.key, w.mask)
+                    .value
+                    >= min_sim
+            })
+        });
+        if hit { vec![*id] } else { Vec::new() }
     })
 }
 
@@ -296,7 +371,8 @@ impl Engine {
             } else {
                 self.store.customer_words()?
             };
-            let reached = words_reaching(changed_entities, &words, threads);
+            let min_sim = min_word_similarity(opts.threshold);
+            let reached = words_reaching(&changed_entities, &words, min_sim, threads);
             let alerted = self.store.customers_alerted_on(&changed)?;
             let candidates: Vec<Customer> = if reached.is_empty() && alerted.is_empty() {
                 Vec::new()
