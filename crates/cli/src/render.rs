@@ -5,7 +5,8 @@ use std::fmt::Write;
 use sanctions_engine::model::diff::FieldChange;
 use sanctions_engine::model::{Entity, ListVersion, NameQuality, PartialDate, Source};
 use sanctions_engine::{
-    Diff, HistoryStep, ImportOutcome, ImportReport, ScreenRequest, ScreenResult,
+    Diff, HistoryStep, ImportOutcome, ImportReport, ScreenRequest, ScreenResult, VersionUsed,
+    WordMatch,
 };
 
 pub fn import_report(r: &ImportReport) -> String {
@@ -67,6 +68,41 @@ pub fn versions(v: &[ListVersion]) -> String {
     s
 }
 
+/// "un 2026-05-08 (#1), ofac 2021-07-07 (#2)": the list versions a result used.
+pub fn versions_used(versions: &[VersionUsed]) -> String {
+    versions
+        .iter()
+        .map(|v| format!("{} {} (#{})", v.source, v.published, v.version_id))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// How a name's quality reads in an explanation.
+pub fn quality_label(q: NameQuality) -> &'static str {
+    match q {
+        NameQuality::Primary => "primary name",
+        NameQuality::Strong => "alias",
+        NameQuality::Weak => "weak alias",
+        NameQuality::Former => "former name",
+    }
+}
+
+/// "muttaqi (exact), mottaki ~ muttaqi (variant 0.90)": the word pairs of an explanation.
+pub fn word_matches(words: &[WordMatch]) -> String {
+    words
+        .iter()
+        .map(|w| {
+            let how = format!("{:?}", w.how).to_lowercase();
+            if w.query == w.listed {
+                format!("{} ({how})", w.query)
+            } else {
+                format!("{} ~ {} ({how} {:.2})", w.query, w.listed, w.similarity)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn bar(score: f32) -> String {
     let n = (score.clamp(0.0, 1.0) * 10.0).round() as usize;
     format!("{}{}", "█".repeat(n), "░".repeat(10 - n))
@@ -74,17 +110,12 @@ fn bar(score: f32) -> String {
 
 pub fn screen(req: &ScreenRequest, r: &ScreenResult, as_of: Option<PartialDate>) -> String {
     let mut s = String::new();
-    let lists: Vec<String> = r
-        .versions
-        .iter()
-        .map(|v| format!("{} {} (#{})", v.source, v.published, v.version_id))
-        .collect();
     let _ = writeln!(
         s,
         "Screening {:?}{} against {}; {} v{}, threshold {:.2}",
         req.name,
         as_of.map(|d| format!(" as of {d}")).unwrap_or_default(),
-        lists.join(", "),
+        versions_used(&r.versions),
         r.algorithm.name,
         r.algorithm.version,
         r.threshold
@@ -114,31 +145,15 @@ pub fn screen(req: &ScreenRequest, r: &ScreenResult, as_of: Option<PartialDate>)
             let _ = writeln!(s, "    regime: {}", g.summary());
         }
         let e = &h.explanation;
-        let quality = match e.name_quality {
-            NameQuality::Primary => "primary name",
-            NameQuality::Strong => "alias",
-            NameQuality::Weak => "weak alias",
-            NameQuality::Former => "former name",
-        };
         let _ = writeln!(
             s,
             "    matched {} {:?} (name score {:.2})",
-            quality, h.matched_name, e.name_score
+            quality_label(e.name_quality),
+            h.matched_name,
+            e.name_score
         );
-        let words: Vec<String> = e
-            .words
-            .iter()
-            .map(|w| {
-                let how = format!("{:?}", w.how).to_lowercase();
-                if w.query == w.listed {
-                    format!("{} ({how})", w.query)
-                } else {
-                    format!("{} ~ {} ({how} {:.2})", w.query, w.listed, w.similarity)
-                }
-            })
-            .collect();
-        if !words.is_empty() {
-            let _ = writeln!(s, "    words: {}", words.join(", "));
+        if !e.words.is_empty() {
+            let _ = writeln!(s, "    words: {}", word_matches(&e.words));
         }
         if !e.unmatched_query.is_empty() {
             let _ =

@@ -32,7 +32,7 @@ pub use sanctions_model as model;
 pub use sanctions_regimes as regime_catalogue;
 pub use sanctions_regimes::{Measure, RegimeInfo};
 pub use sanctions_score::{
-    ALGORITHM_NAME, ALGORITHM_VERSION, DEFAULT_THRESHOLD, Explanation, Scored,
+    ALGORITHM_NAME, ALGORITHM_VERSION, DEFAULT_THRESHOLD, Explanation, Scored, WordMatch,
 };
 pub use sanctions_store::{
     Alert, Customer, CustomerUpsert, Decision, MonitorRun, RunMode, RunSummary, RunVersion, Verdict,

@@ -642,6 +642,17 @@ impl Index {
         out
     }
 
+    /// What the scorer needs of an entry's attributes.
+    fn attrs(&self, entity: usize) -> CandidateAttrs<'_> {
+        let (e, r) = (&self.entities[entity], &self.records[entity]);
+        CandidateAttrs {
+            kind: e.kind,
+            birth_dates: &e.birth_dates,
+            countries: &r.countries,
+            identifiers: &r.identifiers,
+        }
+    }
+
     fn score_candidate(
         &self,
         query: &Query,
@@ -650,17 +661,11 @@ impl Index {
         masks: &[u64],
     ) -> Option<Hit> {
         let r = &self.records[c.entity];
-        let e = &self.entities[c.entity];
         let names = c.names.iter().map(|&local| {
             let n = &r.names[local as usize];
             CandidateName { index: n.orig, name: &n.prepared, quality: n.quality }
         });
-        let attrs = CandidateAttrs {
-            kind: e.kind,
-            birth_dates: &e.birth_dates,
-            countries: &r.countries,
-            identifiers: &r.identifiers,
-        };
+        let attrs = self.attrs(c.entity);
         let cfg = &self.algorithm.config.name;
         let s = self.algorithm.score_with(query, names, attrs, |q, cand| -> Alignment {
             // Find the indexed name behind this candidate (same position in `Entity::names`).
@@ -682,17 +687,11 @@ impl Index {
         masks: &[u64],
     ) -> Option<f32> {
         let r = &self.records[c.entity];
-        let e = &self.entities[c.entity];
         let names = c.names.iter().map(|&local| {
             let n = &r.names[local as usize];
             CandidateName { index: local as usize, name: &n.prepared, quality: n.quality }
         });
-        let attrs = CandidateAttrs {
-            kind: e.kind,
-            birth_dates: &e.birth_dates,
-            countries: &r.countries,
-            identifiers: &r.identifiers,
-        };
+        let attrs = self.attrs(c.entity);
         let cfg = &self.algorithm.config.name;
         self.algorithm.score_only_with(query, names, attrs, |q, cand| -> f32 {
             // `index` is the position in the record's names here.
@@ -706,18 +705,12 @@ impl Index {
     /// Scores one entry (all its names) against a prepared query.
     pub fn score_entity(&self, query: &Query, entity: usize) -> Option<Hit> {
         let r = &self.records[entity];
-        let e = &self.entities[entity];
         let names = r.names.iter().map(|n| CandidateName {
             index: n.orig,
             name: &n.prepared,
             quality: n.quality,
         });
-        let attrs = CandidateAttrs {
-            kind: e.kind,
-            birth_dates: &e.birth_dates,
-            countries: &r.countries,
-            identifiers: &r.identifiers,
-        };
+        let attrs = self.attrs(entity);
         let s = self.algorithm.score(query, names, attrs)?;
         Some(Hit { entity, score: s.score, explanation: s.explanation })
     }

@@ -120,18 +120,11 @@ pub(crate) fn check(db: &std::path::Path, c: CheckCommand, json: bool) -> Result
 
 fn travel(r: &TravelCheck) -> String {
     let mut s = String::new();
-    let lists: Vec<String> = r
-        .versions
-        .iter()
-        .map(|v| format!("{} {} (#{})", v.source, v.published, v.version_id))
-        .collect();
+    let lists = crate::render::versions_used(&r.versions);
     let _ = writeln!(
         s,
         "Travel of {} to {} on {} (lists in force that day: {})",
-        r.reference,
-        r.destination,
-        r.date,
-        lists.join(", ")
+        r.reference, r.destination, r.date, lists
     );
     let Some(e) = &r.entry else {
         let _ = writeln!(s, "  not listed on {}: no sanctions measure applies", r.date);
@@ -172,19 +165,11 @@ fn travel(r: &TravelCheck) -> String {
 
 fn payment(r: &PaymentCheck) -> String {
     let mut s = String::new();
-    let lists: Vec<String> = r
-        .versions
-        .iter()
-        .map(|v| format!("{} {} (#{})", v.source, v.published, v.version_id))
-        .collect();
+    let lists = crate::render::versions_used(&r.versions);
     let _ = writeln!(
         s,
         "Payment to {:?}, purpose {:?}, on {} (screened against {}; threshold {:.2})",
-        r.name,
-        r.purpose,
-        r.date,
-        lists.join(", "),
-        r.threshold
+        r.name, r.purpose, r.date, lists, r.threshold
     );
     if r.hits.is_empty() {
         let _ = writeln!(s, "  no hit at or above the threshold: no listed party found");

@@ -5,7 +5,6 @@ use std::io::Read;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use sanctions_engine::model::NameQuality;
 use sanctions_engine::{AlgorithmId, DEFAULT_THRESHOLD};
 use sanctions_scan::{Mention, MessageFormat, ScanOptions, Scanner};
 
@@ -111,15 +110,12 @@ fn render(
     as_of: Option<sanctions_engine::model::PartialDate>,
 ) -> String {
     let mut s = String::new();
-    let lists: Vec<String> = versions
-        .iter()
-        .map(|v| format!("{} {} (#{})", v.source, v.published, v.version_id))
-        .collect();
+    let lists = crate::render::versions_used(versions);
     let _ = writeln!(
         s,
         "Scanning {what}{} against {}; threshold {threshold:.2}",
         as_of.map(|d| format!(" as of {d}")).unwrap_or_default(),
-        lists.join(", ")
+        lists
     );
     if mentions.is_empty() {
         let _ = writeln!(s, "No listed name mentioned.");
@@ -144,12 +140,7 @@ fn render(
         );
         for h in &m.hits {
             let e = &h.explanation;
-            let quality = match e.name_quality {
-                NameQuality::Primary => "primary name",
-                NameQuality::Strong => "alias",
-                NameQuality::Weak => "weak alias",
-                NameQuality::Former => "former name",
-            };
+            let quality = crate::render::quality_label(e.name_quality);
             let _ = writeln!(
                 s,
                 "  {:.2}  {}:{}  {}  [{}{}]",
@@ -169,20 +160,8 @@ fn render(
                 "        matched {quality} {:?} (name score {:.2})",
                 h.matched_name, e.name_score
             );
-            let words: Vec<String> = e
-                .words
-                .iter()
-                .map(|w| {
-                    let how = format!("{:?}", w.how).to_lowercase();
-                    if w.query == w.listed {
-                        format!("{} ({how})", w.query)
-                    } else {
-                        format!("{} ~ {} ({how} {:.2})", w.query, w.listed, w.similarity)
-                    }
-                })
-                .collect();
-            if !words.is_empty() {
-                let _ = writeln!(s, "        words: {}", words.join(", "));
+            if !e.words.is_empty() {
+                let _ = writeln!(s, "        words: {}", crate::render::word_matches(&e.words));
             }
             if !e.unmatched_listed.is_empty() {
                 let _ = writeln!(
