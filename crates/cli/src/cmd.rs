@@ -110,7 +110,7 @@ fn serve(db: &std::path::Path, a: ServeArgs) -> Result<()> {
 }
 
 fn audit_verify(db: &std::path::Path, path: Option<PathBuf>, json: bool) -> Result<()> {
-    let path = path.unwrap_or_else(|| sanctions_server::ServerConfig::new(db).audit_log_path());
+    let path = path.unwrap_or_else(|| audit_log_path(db));
     match sanctions_server::verify_audit_log(&path) {
         Ok(report) => {
             if json {
@@ -150,6 +150,34 @@ fn key_hash(json: bool) -> Result<()> {
     }
     out(&format!("{h}\n"))?;
     Ok(())
+}
+
+/// The audit log the server of this store writes: `$SANCTIONS_AUDIT_LOG`, else
+/// `<db>.audit.jsonl`.
+pub(crate) fn audit_log_path(db: &std::path::Path) -> PathBuf {
+    let mut config = sanctions_server::ServerConfig::new(db);
+    // Reading an environment variable into a path cannot fail.
+    let _ = config.apply_audit_env();
+    config.audit_log_path()
+}
+
+/// Who acts on the command line, as the audit log names them: `cli:USER`.
+pub(crate) fn cli_actor() -> String {
+    let user = std::env::var("USER").ok().filter(|u| !u.trim().is_empty());
+    format!("cli:{}", user.as_deref().unwrap_or("unknown"))
+}
+
+/// Appends an act to the store's audit log, after the store recorded it. A failure says
+/// that the store holds the change but the log does not.
+pub(crate) fn audit(db: &std::path::Path, event: sanctions_server::AuditEvent) -> Result<()> {
+    let path = audit_log_path(db);
+    let what = event.event;
+    sanctions_server::append_audit_event(&path, event).map(|_| ()).with_context(|| {
+        format!(
+            "{what} is recorded in the store, but could not be written to the audit log {}",
+            path.display()
+        )
+    })
 }
 
 pub(crate) fn open(db: &std::path::Path) -> Result<Engine> {

@@ -29,6 +29,7 @@ fn sanctions(db: &Path, args: &[&str]) -> Output {
         .arg(db)
         .args(args)
         .env_remove("SANCTIONS_DB")
+        .env_remove("SANCTIONS_AUDIT_LOG")
         .output()
         .expect("the binary runs")
 }
@@ -126,6 +127,22 @@ fn full_then_delta_runs_with_decisions_and_delisting() {
     );
     assert_eq!(decided["status"], "false_positive");
     assert_eq!(decided["decisions"][0]["decided_by"], "ana");
+    // Registering, running and deciding are in the store's audit log, chain intact.
+    let mut log = db.as_os_str().to_owned();
+    log.push(".audit.jsonl");
+    let records: Vec<Value> = std::fs::read_to_string(PathBuf::from(log))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let events: Vec<&str> = records.iter().map(|r| r["event"].as_str().unwrap()).collect();
+    assert_eq!(events, ["customers_added", "monitor_run", "alert_decided"]);
+    assert_eq!(records[0]["detail"]["added"], 8);
+    assert_eq!(records[2]["detail"]["alert_id"], tai);
+    assert_eq!(records[2]["detail"]["verdict"], "false_positive");
+    assert_eq!(records[2]["detail"]["decided_by"], "ana");
+    assert!(records.iter().all(|r| !r.to_string().contains("Abdul Kabir")), "no customer names");
+    assert_eq!(json(&db, &["audit", "verify"])["report"]["records"], 3);
     let run = json(&db, &["monitor", "run"]);
     assert_eq!(run["run"]["mode"], "delta");
     assert_eq!(run["run"]["summary"]["entries_changed"], 0);

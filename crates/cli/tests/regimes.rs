@@ -76,6 +76,7 @@ impl Store {
             .arg(&self.db)
             .args(args)
             .env_remove("SANCTIONS_DB")
+            .env_remove("SANCTIONS_AUDIT_LOG")
             .env("SANCTIONS_MIRROR", "/nonexistent")
             .env("USER", "tester")
             .output()
@@ -134,6 +135,18 @@ fn muttaqi_travel_to_russia_with_and_without_exemption() {
     assert_eq!(added["destinations"], serde_json::json!(["RU"]));
     assert_eq!(added["regime"], "un-taliban");
     assert_eq!(added["recorded_by"], "tester");
+    // The act is in the store's audit log (the one `sanctions serve` writes), chain intact.
+    let mut log = s.db.as_os_str().to_owned();
+    log.push(".audit.jsonl");
+    let log = std::fs::read_to_string(PathBuf::from(log)).unwrap();
+    let records: Vec<Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(records.len(), 1, "{log}");
+    assert_eq!(records[0]["event"], "exemption_added");
+    assert_eq!(records[0]["actor"], "cli:tester");
+    assert_eq!(records[0]["detail"]["exemption"]["id"], 1);
+    assert_eq!(records[0]["detail"]["exemption"]["document"], "SC/14660");
+    let verified = s.run(&["audit", "verify", "--json"]).ok().json();
+    assert_eq!(verified["report"]["records"], 1);
 
     let covered = s.travel("un:TAi.026", "RU", "2021-10-20");
     assert_eq!(covered["verdict"], "covered");

@@ -13,7 +13,7 @@ use sanctions_regimes::{
 };
 use serde::Serialize;
 
-use crate::snapshot::{HitView, VersionUsed};
+use crate::snapshot::{HitView, Snapshot, VersionUsed};
 use crate::{Engine, Error, Result, split_reference};
 
 /// What every answer of this module says about itself.
@@ -155,6 +155,14 @@ pub struct PaymentCheck {
     pub notice: &'static str,
 }
 
+/// The name must not be empty and the date, if any, must be a full day.
+fn check_payment_input(name: &str, date: Option<PartialDate>) -> Result<Option<PartialDate>> {
+    if name.trim().is_empty() {
+        return Err(Error::Usage("the name to screen is empty".into()));
+    }
+    date.map(|d| full_day(d, "the payment date")).transpose()
+}
+
 fn version_used(v: &sanctions_model::ListVersion) -> VersionUsed {
     VersionUsed {
         source: v.source,
@@ -289,13 +297,24 @@ impl Engine {
         date: Option<PartialDate>,
         threshold: f32,
     ) -> Result<PaymentCheck> {
-        if name.trim().is_empty() {
-            return Err(Error::Usage("the name to screen is empty".into()));
-        }
-        let date = date.map(|d| full_day(d, "the payment date")).transpose()?;
+        let date = check_payment_input(name, date)?;
+        let snapshot = self.snapshot(date)?;
+        self.check_payment_on(&snapshot, name, purpose, date, threshold)
+    }
+
+    /// [`Engine::check_payment`] on a snapshot already built for `date` (the latest versions
+    /// when `date` is `None`), as the server holds them.
+    pub fn check_payment_on(
+        &self,
+        snapshot: &Snapshot,
+        name: &str,
+        purpose: &str,
+        date: Option<PartialDate>,
+        threshold: f32,
+    ) -> Result<PaymentCheck> {
+        let date = check_payment_input(name, date)?;
         let day = date.unwrap_or_else(crate::import::today);
         let humanitarian = purpose.trim().eq_ignore_ascii_case("humanitarian");
-        let snapshot = self.snapshot(date)?;
         let req = ScreenRequest {
             name: name.to_string(),
             birth_date: None,

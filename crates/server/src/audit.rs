@@ -1,4 +1,5 @@
-//! The append-only, hash-chained audit log of screenings (JSON Lines).
+//! The append-only, hash-chained audit log (JSON Lines): screenings, and the acts that change
+//! what a screening means (exemptions recorded, alert decisions, monitoring runs).
 //!
 //! Each screened query appends one record (a batch of k queries appends k records, written and
 //! synced together). A record never holds the query itself, which is personal data, only the
@@ -6,12 +7,17 @@
 //! screened, and when, against which list versions, with which results.
 //!
 //! ```text
-//! {"algorithm":{"name":"...","version":"..."},"as_of":null,"hash":"<hex>","item":null,
-//!  "key_id":"app","prev_hash":"<hex>","query_hash":"<hex>","request_id":"...",
+//! {"algorithm":{"name":"...","version":"..."},"as_of":null,"event":"screen","hash":"<hex>",
+//!  "item":null,"key_id":"app","prev_hash":"<hex>","query_hash":"<hex>","request_id":"...",
 //!  "results":[{"reference":"TAi.026","score":0.97,"source":"un"}],"seq":1,
 //!  "time":"2026-05-08T10:00:00.000Z","versions":[{"published":"2026-05-08","sha256":"<hex>",
 //!  "source":"un","version_id":1}]}
 //! ```
+//!
+//! Other acts are [`AuditEvent`]s: `{"event":"exemption_added","actor":"...","detail":{...},
+//! "request_id":...,"seq":...,"time":...,"prev_hash":...,"hash":...}`, written by the server
+//! and by the command line alike: the file is locked while a record is appended, and the
+//! chain's end is re-read when another process appended since.
 //!
 //! `hash` is the SHA-256 (hex) of `prev_hash` (hex text) followed by the canonical JSON of the
 //! record without its `hash` field; `prev_hash` of the first record is 64 zeros. Canonical JSON
@@ -26,8 +32,8 @@ use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use sanctions_engine::VersionUsed;
-use sanctions_engine::model::{PartialDate, Source};
+use sanctions_engine::model::{Exemption, PartialDate, Source};
+use sanctions_engine::{Alert, CustomerUpsert, MonitorReport, VersionUsed};
 use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -175,10 +181,133 @@ pub(crate) struct AuditEntry {
     pub results: Vec<(Source, String, f32)>,
 }
 
+/// An act recorded in the log besides screenings: who did what, with the facts needed to
+/// reconstruct it (never a screened person's name).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditEvent {
+    /// What happened: `exemption_added`, `alert_decided`, `monitor_run`, `customers_added`,
+    /// `travel_checked`, `payment_checked`.
+    pub event: &'static str,
+    /// Who: the API key id over HTTP, `cli:USER` on the command line.
+    pub actor: String,
+    /// The HTTP request id, if any.
+    pub request_id: Option<String>,
+    /// The facts (an exemption as recorded, a decision, a run's counts).
+    pub detail: Value,
+}
+
+/// A record to append.
+#[derive(Clone, Debug)]
+pub(crate) enum Record {
+    Screen(AuditEntry),
+    Event(AuditEvent),
+}
+
 struct Tail {
     file: File,
     seq: u64,
     last_hash: String,
+    /// The file's length after our last append: when it differs, another process appended.
+    len: u64,
+}
+
+/// Reads the chain's end: (seq, hash) of the last record, or (0, genesis) for an empty file.
+fn chain_end(file: &mut File, path: &Path) -> Result<(u64, String), AuditError> {
+    let io = |source| AuditError::Io { path: path.to_path_buf(), source };
+    let Some((line_text, ends_with_newline)) = read_tail(file).map_err(io)? else {
+        return Ok((0, GENESIS_HASH.to_string()));
+    };
+    let bad = |reason: String| AuditError::Malformed { line: 0, reason };
+    if !ends_with_newline {
+        return Err(bad("the log ends with a partial record; repair it before appending".into()));
+    }
+    let v: Value =
+        serde_json::from_str(&line_text).map_err(|e| bad(format!("last record: {e}")))?;
+    let seq = v["seq"].as_u64().ok_or_else(|| bad("last record: no seq".into()))?;
+    let hash = v["hash"].as_str().ok_or_else(|| bad("last record: no hash".into()))?.to_string();
+    Ok((seq, hash))
+}
+
+/// The record of an analyst's decision: the alert, the entry revision decided on, the
+/// verdict, the reason and who decided (the customer by id only, never by name).
+pub fn decision_event(alert: &Alert, actor: String, request_id: Option<&str>) -> AuditEvent {
+    let d = alert.decisions.last();
+    AuditEvent {
+        event: "alert_decided",
+        actor,
+        request_id: request_id.map(str::to_string),
+        detail: json!({
+            "alert_id": alert.id,
+            "customer_id": alert.customer_id,
+            "source": alert.source,
+            "reference": alert.reference,
+            "content_hash": alert.content_hash,
+            "score": audit_score(alert.score),
+            "status": alert.status,
+            "decision_id": d.map(|d| d.id),
+            "verdict": d.map(|d| d.verdict),
+            "reason": d.map(|d| d.reason.clone()),
+            "decided_by": d.map(|d| d.decided_by.clone()),
+        }),
+    }
+}
+
+/// The record of a monitoring run: its id, mode, list versions, threshold and counts, and
+/// the alerts it raised (by alert id, customer id and entry).
+pub fn monitor_run_event(r: &MonitorReport, actor: String, request_id: Option<&str>) -> AuditEvent {
+    AuditEvent {
+        event: "monitor_run",
+        actor,
+        request_id: request_id.map(str::to_string),
+        detail: json!({
+            "run_id": r.run.id,
+            "mode": r.run.mode,
+            "algorithm": r.run.algorithm,
+            "threshold": audit_score(r.run.threshold),
+            "versions": r.versions.iter().map(|v| json!({
+                "source": v.source, "version_id": v.version_id, "sha256": v.sha256,
+            })).collect::<Vec<_>>(),
+            "summary": r.run.summary,
+            "new_alerts": r.new_alerts.iter().map(|a| json!({
+                "alert_id": a.id, "customer_id": a.customer_id, "source": a.source,
+                "reference": a.reference, "score": audit_score(a.score),
+            })).collect::<Vec<_>>(),
+        }),
+    }
+}
+
+/// The record of customers registered for monitoring: counts only (names are personal data).
+pub fn customers_event(
+    r: &CustomerUpsert,
+    total: usize,
+    actor: String,
+    request_id: Option<&str>,
+) -> AuditEvent {
+    AuditEvent {
+        event: "customers_added",
+        actor,
+        request_id: request_id.map(str::to_string),
+        detail: json!({
+            "added": r.added, "updated": r.updated, "unchanged": r.unchanged, "customers": total,
+        }),
+    }
+}
+
+/// The record of an exemption recorded: the exemption as stored (id, kind, entry or regime,
+/// period, destinations, purpose, document, who).
+pub fn exemption_event(ex: &Exemption, actor: String, request_id: Option<&str>) -> AuditEvent {
+    AuditEvent {
+        event: "exemption_added",
+        actor,
+        request_id: request_id.map(str::to_string),
+        detail: json!({ "exemption": ex }),
+    }
+}
+
+/// Appends one event to the log at `path` (created if missing), as the command line does
+/// after it recorded an exemption or a decision. Returns the record's seq.
+pub fn append_audit_event(path: &Path, event: AuditEvent) -> Result<u64, AuditError> {
+    AuditLog::open(path)?.append_event(event)
 }
 
 /// The open log; appends are serialised and synced to disk.
@@ -196,26 +325,12 @@ impl AuditLog {
         }
         let mut file =
             OpenOptions::new().read(true).append(true).create(true).open(path).map_err(io)?;
-        let (seq, last_hash) = read_tail(&mut file).map_err(io)?.map_or_else(
-            || Ok((0, GENESIS_HASH.to_string())),
-            |(line_text, ends_with_newline)| {
-                let bad = |reason: String| AuditError::Malformed { line: 0, reason };
-                if !ends_with_newline {
-                    return Err(bad(
-                        "the log ends with a partial record; repair it before appending".into(),
-                    ));
-                }
-                let v: Value = serde_json::from_str(&line_text)
-                    .map_err(|e| bad(format!("last record: {e}")))?;
-                let seq = v["seq"].as_u64().ok_or_else(|| bad("last record: no seq".into()))?;
-                let hash = v["hash"]
-                    .as_str()
-                    .ok_or_else(|| bad("last record: no hash".into()))?
-                    .to_string();
-                Ok((seq, hash))
-            },
-        )?;
-        Ok(AuditLog { path: path.to_path_buf(), tail: Mutex::new(Tail { file, seq, last_hash }) })
+        let (seq, last_hash) = chain_end(&mut file, path)?;
+        let len = file.metadata().map_err(io)?.len();
+        Ok(AuditLog {
+            path: path.to_path_buf(),
+            tail: Mutex::new(Tail { file, seq, last_hash, len }),
+        })
     }
 
     /// The file.
@@ -223,41 +338,84 @@ impl AuditLog {
         &self.path
     }
 
-    /// Appends one record per entry, in order, and syncs the file. Returns the last seq.
+    /// Appends one record per screened query, in order, and syncs the file. Returns the last
+    /// seq.
     pub(crate) fn append(&self, entries: &[AuditEntry]) -> Result<u64, AuditError> {
+        let records: Vec<Record> = entries.iter().cloned().map(Record::Screen).collect();
+        self.append_records(&records)
+    }
+
+    /// Appends one event and syncs the file. Returns its seq.
+    pub(crate) fn append_event(&self, event: AuditEvent) -> Result<u64, AuditError> {
+        self.append_records(&[Record::Event(event)])
+    }
+
+    /// Appends records in order under an exclusive lock of the file (other processes may
+    /// append too: the chain's end is re-read when the file changed behind our back), then
+    /// syncs.
+    pub(crate) fn append_records(&self, records: &[Record]) -> Result<u64, AuditError> {
         let mut tail = self.tail.lock().unwrap_or_else(|p| p.into_inner());
+        let io = |source| AuditError::Io { path: self.path.clone(), source };
+        fs4::fs_std::FileExt::lock_exclusive(&tail.file).map_err(io)?;
+        let result = self.append_locked(&mut tail, records);
+        let unlocked = fs4::fs_std::FileExt::unlock(&tail.file).map_err(io);
+        let seq = result?;
+        unlocked?;
+        Ok(seq)
+    }
+
+    fn append_locked(&self, tail: &mut Tail, records: &[Record]) -> Result<u64, AuditError> {
+        let io = |source| AuditError::Io { path: self.path.clone(), source };
+        let len = tail.file.metadata().map_err(io)?.len();
+        if len != tail.len {
+            let (seq, hash) = chain_end(&mut tail.file, &self.path)?;
+            tail.seq = seq;
+            tail.last_hash = hash;
+        }
         let mut seq = tail.seq;
         let mut prev = tail.last_hash.clone();
         let mut buf = String::new();
-        for e in entries {
+        for r in records {
             seq += 1;
-            let mut rec = json!({
-                "seq": seq,
-                "time": crate::clock::now_rfc3339(),
-                "request_id": e.request_id,
-                "key_id": e.key_id,
-                "item": e.item,
-                "query_hash": e.query_hash,
-                "as_of": e.as_of,
-                "versions": e.versions.iter().map(|v| json!({
-                    "source": v.source, "version_id": v.version_id,
-                    "published": v.published, "sha256": v.sha256,
-                })).collect::<Vec<_>>(),
-                "algorithm": sanctions_engine::AlgorithmId::current(),
-                "results": e.results.iter().map(|(s, r, score)| json!({
-                    "source": s, "reference": r, "score": audit_score(*score),
-                })).collect::<Vec<_>>(),
-                "prev_hash": prev,
-            });
+            let mut rec = match r {
+                Record::Screen(e) => json!({
+                    "seq": seq,
+                    "time": crate::clock::now_rfc3339(),
+                    "event": "screen",
+                    "request_id": e.request_id,
+                    "key_id": e.key_id,
+                    "item": e.item,
+                    "query_hash": e.query_hash,
+                    "as_of": e.as_of,
+                    "versions": e.versions.iter().map(|v| json!({
+                        "source": v.source, "version_id": v.version_id,
+                        "published": v.published, "sha256": v.sha256,
+                    })).collect::<Vec<_>>(),
+                    "algorithm": sanctions_engine::AlgorithmId::current(),
+                    "results": e.results.iter().map(|(s, r, score)| json!({
+                        "source": s, "reference": r, "score": audit_score(*score),
+                    })).collect::<Vec<_>>(),
+                    "prev_hash": prev,
+                }),
+                Record::Event(e) => json!({
+                    "seq": seq,
+                    "time": crate::clock::now_rfc3339(),
+                    "event": e.event,
+                    "actor": e.actor,
+                    "request_id": e.request_id,
+                    "detail": e.detail,
+                    "prev_hash": prev,
+                }),
+            };
             let hash = record_hash(&prev, &rec);
             rec["hash"] = Value::String(hash.clone());
             canonical_into(&rec, &mut buf);
             buf.push('\n');
             prev = hash;
         }
-        let io = |source| AuditError::Io { path: self.path.clone(), source };
         tail.file.write_all(buf.as_bytes()).map_err(io)?;
         tail.file.sync_data().map_err(io)?;
+        tail.len = len + buf.len() as u64;
         tail.seq = seq;
         tail.last_hash = prev;
         Ok(seq)
@@ -433,5 +591,31 @@ mod tests {
         std::fs::write(&p, &text).unwrap();
         assert_eq!(verify_audit_log(&p).unwrap_err().line(), Some(7));
         assert!(AuditLog::open(&p).is_err(), "no appends after a partial record");
+    }
+
+    #[test]
+    fn two_writers_keep_one_chain() {
+        // The server and the command line append to the same file, each with its own handle.
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.jsonl");
+        let server = AuditLog::open(&p).unwrap();
+        server.append(&[entry(0)]).unwrap();
+        let event = |i: usize| AuditEvent {
+            event: "exemption_added",
+            actor: "cli:analyst".into(),
+            request_id: None,
+            detail: json!({ "exemption": { "id": i } }),
+        };
+        assert_eq!(append_audit_event(&p, event(1)).unwrap(), 2);
+        assert_eq!(server.append(&[entry(2)]).unwrap(), 3, "the server re-reads the end");
+        let cli = AuditLog::open(&p).unwrap();
+        assert_eq!(cli.append_event(event(3)).unwrap(), 4);
+        assert_eq!(server.append_event(event(4)).unwrap(), 5);
+        let r = verify_audit_log(&p).unwrap();
+        assert_eq!(r.records, 5);
+        let l = lines(&p);
+        assert!(l[0].contains(r#""event":"screen""#), "{}", l[0]);
+        assert!(l[1].contains(r#""actor":"cli:analyst""#), "{}", l[1]);
+        assert!(l[1].contains(r#""event":"exemption_added""#), "{}", l[1]);
     }
 }

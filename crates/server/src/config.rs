@@ -10,6 +10,11 @@ use sha2::{Digest, Sha256};
 /// The environment variable holding API keys: `id:role:sha256hex,...`.
 pub const API_KEYS_ENV: &str = "SANCTIONS_API_KEYS";
 
+/// The environment variable naming the audit log (else `<db>.audit.jsonl`), read by the
+/// server and by the commands that record acts in the log (`exemption add`, `decide`,
+/// `monitor run`).
+pub const AUDIT_LOG_ENV: &str = "SANCTIONS_AUDIT_LOG";
+
 /// What a key may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -214,6 +219,7 @@ impl ServerConfig {
 
     /// Adds the keys of `$SANCTIONS_API_KEYS` (`id:role:sha256hex,...`), if set.
     pub fn apply_env(&mut self) -> Result<(), ConfigError> {
+        self.apply_audit_env()?;
         match std::env::var(API_KEYS_ENV) {
             Ok(v) => self.apply_keys_spec(&v),
             Err(std::env::VarError::NotPresent) => Ok(()),
@@ -221,6 +227,15 @@ impl ServerConfig {
                 Err(ConfigError::Invalid(format!("{API_KEYS_ENV} is not valid UTF-8")))
             }
         }
+    }
+
+    /// Takes the audit log path from `$SANCTIONS_AUDIT_LOG` when it is set and not empty.
+    pub fn apply_audit_env(&mut self) -> Result<(), ConfigError> {
+        match std::env::var_os(AUDIT_LOG_ENV) {
+            Some(p) if !p.is_empty() => self.audit_log = Some(PathBuf::from(p)),
+            _ => {}
+        }
+        Ok(())
     }
 
     /// Adds keys given as `id:role:sha256hex,...` (the `$SANCTIONS_API_KEYS` format).

@@ -36,14 +36,17 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
-pub use audit::{AuditError, AuditReport, GENESIS_HASH, verify_audit_log};
-pub use config::{API_KEYS_ENV, ApiKey, ConfigError, Role, ServerConfig, hash_key};
+pub use audit::{
+    AuditError, AuditEvent, AuditReport, GENESIS_HASH, append_audit_event, customers_event,
+    decision_event, exemption_event, monitor_run_event, verify_audit_log,
+};
+pub use config::{API_KEYS_ENV, AUDIT_LOG_ENV, ApiKey, ConfigError, Role, ServerConfig, hash_key};
 pub use error::ApiError;
 pub use handlers::v1::openapi::OPENAPI_JSON;
 pub use middleware::REQUEST_ID_HEADER;
 pub use state::{AppState, ReloadReport, StartError};
 
-use handlers::v1::{admin, entities, lists, openapi, scan, screen};
+use handlers::v1::{admin, entities, lists, monitor, openapi, regimes, scan, screen};
 
 /// The routes of the API over `state`, with their limits, deadline, keys and logs.
 pub fn router(state: AppState) -> Router {
@@ -57,6 +60,15 @@ pub fn router(state: AppState) -> Router {
         .route("/lists", get(lists::list))
         .route("/lists/{source}/diff", get(lists::diff))
         .route("/admin/reload", post(admin::reload))
+        .route("/monitor/status", get(monitor::status))
+        .route("/monitor/alerts", get(monitor::alerts))
+        .route("/monitor/alerts/{id}", get(monitor::alert))
+        .route("/monitor/alerts/{id}/decision", post(monitor::decide))
+        .route("/monitor/customers", post(monitor::add_customers))
+        .route("/monitor/run", post(monitor::run))
+        .route("/exemptions", get(regimes::list).post(regimes::add))
+        .route("/check/travel", post(regimes::travel))
+        .route("/check/payment", post(regimes::payment))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::require_key))
         // Public: the description of the API.
         .route("/openapi.json", get(openapi::openapi));

@@ -123,6 +123,15 @@ impl AppState {
         Ok(f(&lock(&self.0.engine))?)
     }
 
+    /// Runs `f` with the engine locked for a change (a decision, an exemption, customers, a
+    /// monitoring run). Blocking.
+    pub(crate) fn with_engine_mut<T>(
+        &self,
+        f: impl FnOnce(&mut Engine) -> sanctions_engine::Result<T>,
+    ) -> Result<T, ApiError> {
+        Ok(f(&mut lock(&self.0.engine))?)
+    }
+
     pub(crate) fn audit(&self) -> &AuditLog {
         &self.0.audit
     }

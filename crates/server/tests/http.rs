@@ -9,6 +9,9 @@
 //! - a reload during 200 concurrent screenings fails none of them;
 //! - the audit log gets one record per screened query, verifies, and names the line that was
 //!   edited or follows a deleted one;
+//! - monitoring (customers, runs, alerts, decisions), exemptions and the travel and payment
+//!   checks answer, refuse bad input with the right code, need an admin key to change
+//!   anything, and each act lands in the audit log;
 //! - the OpenAPI document describes exactly the routes served.
 
 use std::path::{Path, PathBuf};
@@ -274,7 +277,8 @@ async fn screening_reads_errors_and_audit() {
     let (st, doc) = s.get("/v1/openapi.json").await;
     assert_eq!(st, StatusCode::OK);
     for (path, ops) in doc["paths"].as_object().unwrap() {
-        let concrete = path.replace("{source}", "un").replace("{reference}", "TAi.026");
+        let concrete =
+            path.replace("{source}", "un").replace("{reference}", "TAi.026").replace("{id}", "1");
         for method in ops.as_object().unwrap().keys() {
             let req = match method.as_str() {
                 "get" => s.client.get(s.url(&concrete)),
@@ -536,7 +540,10 @@ async fn empty_store_then_reload_history_diff_timeout() {
 async fn scan_text_and_payment_messages() {
     let dir = tempfile::tempdir().unwrap();
     let db = copy_store(mirror_template(), dir.path());
-    let s = Server::start(ServerConfig::new(&db)).await;
+    let mut config = ServerConfig::new(&db);
+    // A debug build on two shared cores is slow: this test is about answers, not speed.
+    config.request_timeout = Duration::from_secs(120);
+    let s = Server::start(config).await;
 
     let text = "KABUL - The acting foreign minister, Amir Khan Muttaqi, met envoys.\nThe library opens at nine.";
     let (st, r) = s.post("/v1/scan", &json!({"text": text})).await;
@@ -587,4 +594,267 @@ async fn scan_text_and_payment_messages() {
     );
     assert_error(&s.post("/v1/scan", &json!({"txt": "x"})).await, 422, "invalid_field");
     s.stop().await;
+}
+
+/// A store holding the UN lists of 2020-12-01 and 2026-05-08 (Muttaqi listed on both).
+fn un_template() -> &'static Path {
+    static T: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    &T.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("template.sqlite");
+        let mut engine = Engine::open(&db).unwrap();
+        for date in ["2020-12-01", "2026-05-08"] {
+            let f = shared_data().join("un").join(format!("consolidated-{date}.xml"));
+            engine.import_files(Source::Un, &[f], None, false).unwrap();
+        }
+        drop(engine);
+        (dir, db)
+    })
+    .1
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn monitoring_exemptions_checks_and_their_audit() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = copy_store(un_template(), dir.path());
+    let mut config = ServerConfig::new(&db);
+    config
+        .apply_keys_spec(&format!("app:read:{},ops:admin:{}", hash_key("r-key"), hash_key("a-key")))
+        .unwrap();
+    let audit = dir.path().join("audit.jsonl");
+    config.audit_log = Some(audit.clone());
+    config.request_timeout = Duration::from_secs(120);
+    let s = Server::start(config).await;
+    let get = |path: &str, key: &str| {
+        let r = s.client.get(s.url(path)).bearer_auth(key).send();
+        async move { read(r.await.unwrap()).await }
+    };
+    let post = |path: &str, key: &str, body: Value| {
+        let r = s.client.post(s.url(path)).bearer_auth(key).json(&body).send();
+        async move { read(r.await.unwrap()).await }
+    };
+
+    // Nothing monitored yet.
+    let (st, v) = get("/v1/monitor/status", "r-key").await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!((v["customers"].as_u64(), v["open_alerts"].as_u64()), (Some(0), Some(0)));
+    assert!(v["last_run"].is_null(), "{v}");
+    assert_error(&post("/v1/monitor/run", "a-key", json!({})).await, 422, "invalid_field");
+    let unkeyed = s.client.get(s.url("/v1/monitor/alerts")).send().await.unwrap();
+    assert_error(&read(unkeyed).await, 401, "unauthorized");
+
+    // Customers: admin only, checked item by item.
+    let customers = json!({"customers": [
+        {"id": "c1", "name": "Amir Khan Muttaqi", "nationality": "AF"},
+        {"id": 2, "name": "Jane Ordinary", "birth_date": "1980-02-03"},
+    ]});
+    assert_error(
+        &post("/v1/monitor/customers", "r-key", customers.clone()).await,
+        403,
+        "forbidden",
+    );
+    let bad = json!({"customers": [{"id": "x", "name": "A B"}, {"id": "y", "name": " "}]});
+    let e = post("/v1/monitor/customers", "a-key", bad).await;
+    assert_error(&e, 422, "invalid_field");
+    assert!(e.1["error"]["message"].as_str().unwrap().starts_with("customers[1]: "), "{}", e.1);
+    let e =
+        post("/v1/monitor/customers", "a-key", json!({"customers": [{"id": true, "name": "A"}]}))
+            .await;
+    assert_error(&e, 422, "invalid_field");
+    let e = post(
+        "/v1/monitor/customers",
+        "a-key",
+        json!({"customers": [{"id": "a", "name": "A", "pet": 1}]}),
+    )
+    .await;
+    assert_error(&e, 422, "invalid_field");
+    assert_error(
+        &post("/v1/monitor/customers", "a-key", json!({"customers": []})).await,
+        422,
+        "invalid_field",
+    );
+    let (st, v) = post("/v1/monitor/customers", "a-key", customers).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!((v["added"].as_u64(), v["customers"].as_u64()), (Some(2), Some(2)));
+
+    // A run raises the alert on Muttaqi.
+    assert_error(&post("/v1/monitor/run", "r-key", json!({})).await, 403, "forbidden");
+    assert_error(
+        &post("/v1/monitor/run", "a-key", json!({"threshold": 2})).await,
+        422,
+        "invalid_field",
+    );
+    let (st, run) = post("/v1/monitor/run", "a-key", json!({})).await;
+    assert_eq!(st, StatusCode::OK, "{run}");
+    assert_eq!(run["run"]["mode"], "full");
+    let raised = run["new_alerts"].as_array().unwrap();
+    let alert = raised
+        .iter()
+        .find(|a| a["customer_id"] == "c1" && a["reference"] == "TAi.026")
+        .unwrap_or_else(|| panic!("no alert on TAi.026: {run}"));
+    let id = alert["id"].as_i64().unwrap();
+    assert!(raised.iter().all(|a| a["customer_id"] != "2"), "{run}");
+
+    let (st, v) = get("/v1/monitor/alerts", "r-key").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(v["alerts"].as_array().unwrap().iter().any(|a| a["id"] == id), "{v}");
+    assert_error(&get("/v1/monitor/alerts?status=maybe", "r-key").await, 422, "invalid_field");
+    let (st, v) = get(&format!("/v1/monitor/alerts/{id}"), "r-key").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(v["alert"]["status"], "open");
+    assert_eq!(v["alert"]["customer_name"], "Amir Khan Muttaqi");
+    assert_error(&get("/v1/monitor/alerts/999999", "r-key").await, 404, "not_found");
+    assert_error(&get("/v1/monitor/alerts/abc", "r-key").await, 422, "invalid_field");
+
+    // Decisions: admin only, with a verdict and a reason.
+    let path = format!("/v1/monitor/alerts/{id}/decision");
+    let fp = json!({"verdict": "false_positive", "reason": "another person: born 1990"});
+    assert_error(&post(&path, "r-key", fp.clone()).await, 403, "forbidden");
+    let e = post(&path, "a-key", json!({"verdict": "maybe", "reason": "x"})).await;
+    assert_error(&e, 422, "invalid_field");
+    let e = post(&path, "a-key", json!({"verdict": "true_match", "reason": "  "})).await;
+    assert_error(&e, 422, "invalid_field");
+    let e = post("/v1/monitor/alerts/999999/decision", "a-key", fp.clone()).await;
+    assert_error(&e, 404, "not_found");
+    let (st, v) = post(&path, "a-key", fp).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["alert"]["status"], "false_positive");
+    assert_eq!(v["alert"]["decisions"][0]["decided_by"], "ops", "the key id by default");
+    let (_, v) = get("/v1/monitor/alerts", "r-key").await;
+    assert!(v["alerts"].as_array().unwrap().iter().all(|a| a["id"] != id), "decided: not open");
+    let (_, v) = get("/v1/monitor/alerts?status=all", "r-key").await;
+    assert!(v["alerts"].as_array().unwrap().iter().any(|a| a["id"] == id));
+    let (_, v) = get("/v1/monitor/status", "r-key").await;
+    assert_eq!(v["last_run"]["id"], run["run"]["id"]);
+
+    // Travel: the ban applies to Muttaqi's trip to Russia until an exemption covers it.
+    let trip = json!({"reference": "TAi.026", "source": "un", "to": "Russia", "on": "2021-10-20"});
+    let (st, v) = post("/v1/check/travel", "r-key", trip.clone()).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["verdict"], "travel_ban_applies", "{v}");
+    assert_eq!(v["versions"][0]["published"], "2020-12-01");
+    let e = post(
+        "/v1/check/travel",
+        "r-key",
+        json!({"reference": "TAi.026", "to": "Atlantis", "on": "2021-10-20"}),
+    )
+    .await;
+    assert_error(&e, 422, "invalid_field");
+    let e = post(
+        "/v1/check/travel",
+        "r-key",
+        json!({"reference": "TAi.026", "to": "RU", "on": "2021-13-40"}),
+    )
+    .await;
+    assert_error(&e, 422, "invalid_field");
+    let e = post(
+        "/v1/check/travel",
+        "r-key",
+        json!({"reference": "TAi.026", "source": "mars", "to": "RU", "on": "2021-10-20"}),
+    )
+    .await;
+    assert_error(&e, 404, "not_found");
+
+    let exemption = json!({
+        "kind": "travel", "reference": "un:TAi.026", "from": "2021-09-23", "to": "2021-12-22",
+        "destinations": ["RU"], "purpose": "Moscow format talks", "document": "SC/14660",
+    });
+    assert_error(&post("/v1/exemptions", "r-key", exemption.clone()).await, 403, "forbidden");
+    let mut bad = exemption.clone();
+    bad["kind"] = json!("holiday");
+    assert_error(&post("/v1/exemptions", "a-key", bad).await, 422, "invalid_field");
+    let mut bad = exemption.clone();
+    bad["to"] = json!("2021-09-01");
+    assert_error(&post("/v1/exemptions", "a-key", bad).await, 422, "invalid_field");
+    let mut bad = exemption.clone();
+    bad["to"] = json!("2022-12-22");
+    let e = post("/v1/exemptions", "a-key", bad).await;
+    assert_error(&e, 422, "invalid_field");
+    assert!(e.1["error"]["message"].as_str().unwrap().contains("at most 9 months"), "{}", e.1);
+    let mut bad = exemption.clone();
+    bad["reference"] = json!("un:TAi.999");
+    assert_error(&post("/v1/exemptions", "a-key", bad).await, 404, "not_found");
+    let (st, v) = post("/v1/exemptions", "a-key", exemption).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    assert_eq!(v["exemption"]["recorded_by"], "ops");
+    assert_eq!(v["exemption"]["regime"], "un-taliban");
+    let ex_id = v["exemption"]["id"].clone();
+
+    let (st, v) = get("/v1/exemptions?source=un&reference=TAi.026", "r-key").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(v["exemptions"].as_array().unwrap().len(), 1);
+    let (_, v) = get("/v1/exemptions?source=un&reference=TAi.001", "r-key").await;
+    assert_eq!(v["exemptions"].as_array().unwrap().len(), 0);
+    assert_error(&get("/v1/exemptions?source=un", "r-key").await, 422, "invalid_field");
+
+    let (st, v) = post("/v1/check/travel", "r-key", trip).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(v["verdict"], "covered", "{v}");
+    assert_eq!(v["covered_by"][0]["id"], ex_id);
+    let (_, v) = post(
+        "/v1/check/travel",
+        "r-key",
+        json!({"reference": "un:TAi.026", "to": "RU", "on": "2022-01-10"}),
+    )
+    .await;
+    assert_eq!(v["verdict"], "travel_ban_applies", "after the period: {v}");
+
+    // Payment: the standing humanitarian carve-out for a 1988 hit.
+    let (st, v) = post(
+        "/v1/check/payment",
+        "r-key",
+        json!({"name": "Amir Khan Muttaqi", "purpose": "humanitarian"}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let hit = &v["hits"][0];
+    assert_eq!(hit["hit"]["reference"], "TAi.026");
+    assert_eq!(hit["asset_freeze"], true);
+    assert!(
+        hit["standing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["id"].as_str().unwrap().contains("2615")),
+        "{hit}"
+    );
+    assert_error(
+        &post("/v1/check/payment", "r-key", json!({"name": "", "purpose": "x"})).await,
+        422,
+        "invalid_field",
+    );
+    assert_error(
+        &post("/v1/check/payment", "r-key", json!({"name": "A", "purpose": "x", "on": "2021"}))
+            .await,
+        422,
+        "invalid_field",
+    );
+    s.stop().await;
+
+    // Every act is in the audit log, in order, and the chain holds.
+    let report = verify_audit_log(&audit).unwrap();
+    let events: Vec<String> = lines(&audit)
+        .iter()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["event"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "customers_added",
+            "monitor_run",
+            "alert_decided",
+            "travel_checked",
+            "exemption_added",
+            "travel_checked",
+            "travel_checked",
+            "payment_checked",
+        ],
+    );
+    assert_eq!(report.records, 8);
+    let text = std::fs::read_to_string(&audit).unwrap();
+    assert!(!text.contains("Jane Ordinary") && !text.contains("Amir Khan Muttaqi"), "no names");
+    let decided: Value = serde_json::from_str(&lines(&audit)[2]).unwrap();
+    assert_eq!(decided["actor"], "ops");
+    assert_eq!(decided["detail"]["verdict"], "false_positive");
+    assert_eq!(decided["detail"]["reference"], "TAi.026");
 }

@@ -11,7 +11,7 @@ use sanctions_engine::{
 };
 use serde::Deserialize;
 
-use super::{open, out, print_json};
+use super::{audit, cli_actor, open, out, print_json};
 use crate::args::{DecideArgs, MonitorCommand};
 
 /// One JSONL customer line.
@@ -178,6 +178,7 @@ fn add(db: &Path, file: &Path, json: bool) -> Result<()> {
     let mut engine = open(db)?;
     let r = engine.monitor_add(&customers)?;
     let total = engine.customer_count()?;
+    audit(db, sanctions_server::customers_event(&r, total, cli_actor(), None))?;
     if json {
         return print_json(&serde_json::json!({
             "added": r.added, "updated": r.updated, "unchanged": r.unchanged, "customers": total
@@ -206,6 +207,7 @@ fn run(
     }
     let opts = MonitorOptions { full, threshold, threads: threads.unwrap_or(0) };
     let report = engine.monitor_run(&opts)?;
+    audit(db, sanctions_server::monitor_run_event(&report, cli_actor(), None))?;
     if json {
         return print_json(&report);
     }
@@ -298,6 +300,7 @@ pub fn decide(db: &Path, a: DecideArgs, json: bool) -> Result<()> {
     let verdict = if a.true_match { Verdict::TrueMatch } else { Verdict::FalsePositive };
     let mut engine = open(db)?;
     let alert = engine.decide(a.alert_id, verdict, &a.reason, &a.by)?;
+    audit(db, sanctions_server::decision_event(&alert, cli_actor(), None))?;
     if json {
         return print_json(&alert);
     }

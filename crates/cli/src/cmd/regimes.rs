@@ -6,7 +6,7 @@ use anyhow::{Context, Result, bail};
 use sanctions_engine::model::{Exemption, ExemptionKind};
 use sanctions_engine::{NewExemption, PaymentCheck, TravelCheck, TravelVerdict};
 
-use super::{check_threshold, ensure_loaded, open, out, parse_date, print_json};
+use super::{audit, check_threshold, cli_actor, ensure_loaded, open, out, parse_date, print_json};
 use crate::args::{CheckCommand, ExemptionAddArgs, ExemptionCommand};
 
 pub(crate) fn exemption(db: &std::path::Path, c: ExemptionCommand, json: bool) -> Result<()> {
@@ -37,6 +37,7 @@ fn add(db: &std::path::Path, a: ExemptionAddArgs, json: bool) -> Result<()> {
         document: a.document,
         recorded_by,
     })?;
+    audit(db, sanctions_server::exemption_event(&ex, cli_actor(), None))?;
     if json {
         return print_json(&ex);
     }

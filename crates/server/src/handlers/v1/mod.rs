@@ -3,7 +3,9 @@
 pub(crate) mod admin;
 pub(crate) mod entities;
 pub(crate) mod lists;
+pub(crate) mod monitor;
 pub(crate) mod openapi;
+pub(crate) mod regimes;
 pub(crate) mod scan;
 pub(crate) mod screen;
 

@@ -1,0 +1,284 @@
+//! Monitoring over HTTP: register customers, run monitoring, read alerts, decide on them.
+//!
+//! Reads need a read key; registering customers, running and deciding need an admin key. A
+//! decision and a run are recorded in the audit log (who, what, on which entry revision);
+//! customers' names never are.
+
+use axum::Json;
+use axum::extract::State;
+use sanctions_engine::{Customer, MonitorOptions, MonitorReport, Verdict};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::audit;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Ctx};
+use crate::handlers::v1::screen::MAX_NAME_BYTES;
+use crate::middleware::require_admin;
+use crate::state::AppState;
+
+/// Longest customer id, reason or name of who decided, in bytes.
+const MAX_SHORT_BYTES: usize = 200;
+/// Longest decision reason, in bytes.
+const MAX_REASON_BYTES: usize = 4000;
+/// Most customers registered in one request.
+const MAX_CUSTOMERS: usize = 10_000;
+
+/// Query of `GET /v1/monitor/alerts`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AlertsParams {
+    #[serde(default)]
+    status: Option<String>,
+}
+
+fn actor(ctx: &Ctx) -> String {
+    ctx.caller.key_id.clone().unwrap_or_else(|| "anonymous".into())
+}
+
+/// `GET /v1/monitor/status`: customers registered, open alerts, the last run.
+#[tracing::instrument(skip_all)]
+pub(crate) async fn status(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let v = crate::handlers::blocking(move || {
+        state.with_engine(|e| {
+            let customers = e.customer_count()?;
+            let open = e.monitor_alerts(true)?.len();
+            let last_run = e.store().last_monitor_run()?;
+            Ok(json!({ "customers": customers, "open_alerts": open, "last_run": last_run }))
+        })
+    })
+    .await?;
+    Ok(Json(v))
+}
+
+/// `GET /v1/monitor/alerts?status=open|all`: alerts newest first with their decisions.
+#[tracing::instrument(skip_all)]
+pub(crate) async fn alerts(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<AlertsParams>,
+) -> Result<Json<Value>, ApiError> {
+    let open_only = match params.status.as_deref().map(str::trim) {
+        None | Some("") | Some("open") => true,
+        Some("all") => false,
+        Some(other) => {
+            return Err(ApiError::InvalidField(format!(
+                "status must be open or all, got {other:?}"
+            )));
+        }
+    };
+    let alerts =
+        crate::handlers::blocking(move || state.with_engine(|e| e.monitor_alerts(open_only)))
+            .await?;
+    tracing::info!(alerts = alerts.len(), "alerts read");
+    Ok(Json(json!({ "alerts": alerts })))
+}
+
+/// `GET /v1/monitor/alerts/{id}`: one alert with its decision history.
+#[tracing::instrument(skip_all)]
+pub(crate) async fn alert(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Value>, ApiError> {
+    let found =
+        crate::handlers::blocking(move || state.with_engine(|e| Ok(e.store().alert(id)?))).await?;
+    let alert = found.ok_or_else(|| ApiError::NotFound(format!("no alert with id {id}")))?;
+    Ok(Json(json!({ "alert": alert })))
+}
+
+/// Body of `POST /v1/monitor/alerts/{id}/decision`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DecisionBody {
+    verdict: Verdict,
+    reason: String,
+    /// Who decided; defaults to the key id.
+    #[serde(default)]
+    decided_by: Option<String>,
+}
+
+/// `POST /v1/monitor/alerts/{id}/decision` (admin): records a decision; a false positive
+/// stays quiet until the entry's content changes.
+#[tracing::instrument(skip_all)]
+pub(crate) async fn decide(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<DecisionBody>,
+) -> Result<Json<Value>, ApiError> {
+    require_admin(&ctx.caller, &state)?;
+    let reason = body.reason.trim().to_string();
+    if reason.is_empty() {
+        return Err(ApiError::InvalidField("reason is empty: a decision needs a reason".into()));
+    }
+    if reason.len() > MAX_REASON_BYTES {
+        return Err(ApiError::InvalidField(format!(
+            "reason is longer than {MAX_REASON_BYTES} bytes"
+        )));
+    }
+    let by = body.decided_by.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    if by.as_ref().is_some_and(|b| b.len() > MAX_SHORT_BYTES) {
+        return Err(ApiError::InvalidField(format!(
+            "decided_by is longer than {MAX_SHORT_BYTES} bytes"
+        )));
+    }
+    let by = by.unwrap_or_else(|| actor(&ctx));
+    let alert = crate::handlers::blocking(move || {
+        let exists = state.with_engine(|e| Ok(e.store().alert(id)?.is_some()))?;
+        if !exists {
+            return Err(ApiError::NotFound(format!("no alert with id {id}")));
+        }
+        let alert = state.with_engine_mut(|e| e.decide(id, body.verdict, &reason, &by))?;
+        let seq = state
+            .audit()
+            .append_event(audit::decision_event(&alert, actor(&ctx), Some(&ctx.request_id)))
+            .map_err(ApiError::internal)?;
+        tracing::info!(alert = id, audit_seq = seq, "decided");
+        Ok(alert)
+    })
+    .await?;
+    Ok(Json(json!({ "alert": alert })))
+}
+
+/// One customer as sent.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CustomerIn {
+    id: Value,
+    name: String,
+    #[serde(default)]
+    birth_date: Option<String>,
+    #[serde(default)]
+    nationality: Option<String>,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    identifiers: Vec<String>,
+}
+
+/// Body of `POST /v1/monitor/customers`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CustomersBody {
+    customers: Vec<Value>,
+}
+
+fn opt(s: Option<String>) -> Option<String> {
+    s.map(|x| x.trim().to_string()).filter(|x| !x.is_empty())
+}
+
+fn check_customer(v: Value, i: usize) -> Result<Customer, ApiError> {
+    let at = format!("customers[{i}]: ");
+    let err = |m: String| ApiError::InvalidField(format!("{at}{m}"));
+    let c: CustomerIn = serde_json::from_value(v).map_err(|e| err(e.to_string()))?;
+    let id = match c.id {
+        Value::String(s) => s.trim().to_string(),
+        Value::Number(n) => n.to_string(),
+        other => return Err(err(format!("id must be a string or a number, got {other}"))),
+    };
+    if id.is_empty() || id.len() > MAX_SHORT_BYTES {
+        return Err(err(format!("id must be 1 to {MAX_SHORT_BYTES} bytes")));
+    }
+    let name = c.name.trim().to_string();
+    if name.is_empty() {
+        return Err(err("name is empty".into()));
+    }
+    if name.len() > MAX_NAME_BYTES {
+        return Err(err(format!("name is longer than {MAX_NAME_BYTES} bytes")));
+    }
+    let customer = Customer {
+        id,
+        name,
+        birth_date: opt(c.birth_date),
+        nationality: opt(c.nationality),
+        kind: opt(c.kind),
+        identifiers: c.identifiers.into_iter().filter_map(|s| opt(Some(s))).collect(),
+    };
+    sanctions_engine::customer_request(&customer, sanctions_engine::DEFAULT_THRESHOLD)
+        .map_err(|e| err(e.to_string()))?;
+    Ok(customer)
+}
+
+/// `POST /v1/monitor/customers` (admin): registers customers (an id again updates it).
+#[tracing::instrument(skip_all)]
+pub(crate) async fn add_customers(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(body): ApiJson<CustomersBody>,
+) -> Result<Json<Value>, ApiError> {
+    require_admin(&ctx.caller, &state)?;
+    if body.customers.is_empty() {
+        return Err(ApiError::InvalidField("customers is empty".into()));
+    }
+    if body.customers.len() > MAX_CUSTOMERS {
+        return Err(ApiError::BatchTooLarge { max: MAX_CUSTOMERS, got: body.customers.len() });
+    }
+    let customers = body
+        .customers
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| check_customer(v, i))
+        .collect::<Result<Vec<_>, _>>()?;
+    let v = crate::handlers::blocking(move || {
+        let (r, total) = state.with_engine_mut(|e| {
+            let r = e.monitor_add(&customers)?;
+            Ok((r, e.customer_count()?))
+        })?;
+        state
+            .audit()
+            .append_event(audit::customers_event(&r, total, actor(&ctx), Some(&ctx.request_id)))
+            .map_err(ApiError::internal)?;
+        tracing::info!(added = r.added, updated = r.updated, "customers registered");
+        Ok(json!({
+            "added": r.added, "updated": r.updated, "unchanged": r.unchanged, "customers": total,
+        }))
+    })
+    .await?;
+    Ok(Json(v))
+}
+
+/// Body of `POST /v1/monitor/run`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RunBody {
+    #[serde(default)]
+    full: bool,
+    #[serde(default)]
+    threshold: Option<f32>,
+}
+
+/// `POST /v1/monitor/run` (admin): screens what changed since the last run (or everything,
+/// with `full`) against the lists in the store, and records alerts. The run holds the store
+/// while it works; past the request deadline the client gets `timeout` but the run finishes
+/// and is recorded.
+#[tracing::instrument(skip_all)]
+pub(crate) async fn run(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(body): ApiJson<RunBody>,
+) -> Result<Json<MonitorReport>, ApiError> {
+    require_admin(&ctx.caller, &state)?;
+    let threshold = body.threshold.unwrap_or(sanctions_engine::DEFAULT_THRESHOLD);
+    if !(0.0..=1.0).contains(&threshold) || threshold.is_nan() {
+        return Err(ApiError::InvalidField(format!(
+            "threshold must be between 0 and 1, got {threshold}"
+        )));
+    }
+    let report = crate::handlers::blocking(move || {
+        let report = state.with_engine_mut(|e| {
+            if e.customer_count()? == 0 {
+                return Err(sanctions_engine::Error::Usage(
+                    "no customers registered: POST /v1/monitor/customers first".into(),
+                ));
+            }
+            e.monitor_run(&MonitorOptions { full: body.full, threshold, threads: 0 })
+        })?;
+        let seq = state
+            .audit()
+            .append_event(audit::monitor_run_event(&report, actor(&ctx), Some(&ctx.request_id)))
+            .map_err(ApiError::internal)?;
+        tracing::info!(run = report.run.id, audit_seq = seq, "monitoring run");
+        Ok(report)
+    })
+    .await?;
+    Ok(Json(report))
+}
