@@ -62,6 +62,21 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     }
 }
 
+/// Proof that the caller holds an admin key: as an extractor placed before the body, it
+/// answers 403 `forbidden` before the body is read or checked.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Admin;
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Admin, ApiError> {
+        let caller = parts.extensions.get::<Caller>().cloned().unwrap_or_default();
+        crate::middleware::require_admin(&caller, state)?;
+        Ok(Admin)
+    }
+}
+
 /// A JSON body: 413 `payload_too_large` past the limit, 400 `malformed_json` when it is not
 /// JSON, 422 `invalid_field` when it does not fit `T`.
 pub(crate) struct ApiJson<T>(pub T);

@@ -760,6 +760,8 @@ async fn monitoring_exemptions_checks_and_their_audit() {
         "destinations": ["RU"], "purpose": "Moscow format talks", "document": "SC/14660",
     });
     assert_error(&post("/v1/exemptions", "r-key", exemption.clone()).await, 403, "forbidden");
+    // The key is checked before the body: a read key learns nothing about the body's shape.
+    assert_error(&post("/v1/exemptions", "r-key", json!({})).await, 403, "forbidden");
     let mut bad = exemption.clone();
     bad["kind"] = json!("holiday");
     assert_error(&post("/v1/exemptions", "a-key", bad).await, 422, "invalid_field");

@@ -6,15 +6,14 @@
 
 use axum::Json;
 use axum::extract::State;
-use sanctions_engine::{Customer, MonitorOptions, MonitorReport, Verdict};
-use serde::Deserialize;
+use sanctions_engine::{Alert, Customer, MonitorOptions, MonitorReport, MonitorRun, Verdict};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::audit;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiPath, ApiQuery, Ctx};
+use crate::extract::{Admin, ApiJson, ApiPath, ApiQuery, Ctx};
 use crate::handlers::v1::screen::MAX_NAME_BYTES;
-use crate::middleware::require_admin;
 use crate::state::AppState;
 
 /// Longest customer id, reason or name of who decided, in bytes.
@@ -36,19 +35,41 @@ fn actor(ctx: &Ctx) -> String {
     ctx.caller.key_id.clone().unwrap_or_else(|| "anonymous".into())
 }
 
+/// The answer of `GET /v1/monitor/status` (a struct, not `json!`, so that scores and
+/// thresholds print as the f32 they are: `0.8`, not `0.800000011920929`).
+#[derive(Serialize)]
+pub(crate) struct Status {
+    customers: usize,
+    open_alerts: usize,
+    last_run: Option<MonitorRun>,
+}
+
 /// `GET /v1/monitor/status`: customers registered, open alerts, the last run.
 #[tracing::instrument(skip_all)]
-pub(crate) async fn status(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn status(State(state): State<AppState>) -> Result<Json<Status>, ApiError> {
     let v = crate::handlers::blocking(move || {
         state.with_engine(|e| {
-            let customers = e.customer_count()?;
-            let open = e.monitor_alerts(true)?.len();
-            let last_run = e.store().last_monitor_run()?;
-            Ok(json!({ "customers": customers, "open_alerts": open, "last_run": last_run }))
+            Ok(Status {
+                customers: e.customer_count()?,
+                open_alerts: e.monitor_alerts(true)?.len(),
+                last_run: e.store().last_monitor_run()?,
+            })
         })
     })
     .await?;
     Ok(Json(v))
+}
+
+/// `{"alerts": [...]}`.
+#[derive(Serialize)]
+pub(crate) struct AlertsAnswer {
+    alerts: Vec<Alert>,
+}
+
+/// `{"alert": {...}}`.
+#[derive(Serialize)]
+pub(crate) struct AlertAnswer {
+    alert: Alert,
 }
 
 /// `GET /v1/monitor/alerts?status=open|all`: alerts newest first with their decisions.
@@ -56,7 +77,7 @@ pub(crate) async fn status(State(state): State<AppState>) -> Result<Json<Value>,
 pub(crate) async fn alerts(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<AlertsParams>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AlertsAnswer>, ApiError> {
     let open_only = match params.status.as_deref().map(str::trim) {
         None | Some("") | Some("open") => true,
         Some("all") => false,
@@ -70,7 +91,7 @@ pub(crate) async fn alerts(
         crate::handlers::blocking(move || state.with_engine(|e| e.monitor_alerts(open_only)))
             .await?;
     tracing::info!(alerts = alerts.len(), "alerts read");
-    Ok(Json(json!({ "alerts": alerts })))
+    Ok(Json(AlertsAnswer { alerts }))
 }
 
 /// `GET /v1/monitor/alerts/{id}`: one alert with its decision history.
@@ -78,11 +99,11 @@ pub(crate) async fn alerts(
 pub(crate) async fn alert(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AlertAnswer>, ApiError> {
     let found =
         crate::handlers::blocking(move || state.with_engine(|e| Ok(e.store().alert(id)?))).await?;
     let alert = found.ok_or_else(|| ApiError::NotFound(format!("no alert with id {id}")))?;
-    Ok(Json(json!({ "alert": alert })))
+    Ok(Json(AlertAnswer { alert }))
 }
 
 /// Body of `POST /v1/monitor/alerts/{id}/decision`.
@@ -101,11 +122,11 @@ pub(crate) struct DecisionBody {
 #[tracing::instrument(skip_all)]
 pub(crate) async fn decide(
     State(state): State<AppState>,
+    _admin: Admin,
     ctx: Ctx,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<DecisionBody>,
-) -> Result<Json<Value>, ApiError> {
-    require_admin(&ctx.caller, &state)?;
+) -> Result<Json<AlertAnswer>, ApiError> {
     let reason = body.reason.trim().to_string();
     if reason.is_empty() {
         return Err(ApiError::InvalidField("reason is empty: a decision needs a reason".into()));
@@ -136,7 +157,7 @@ pub(crate) async fn decide(
         Ok(alert)
     })
     .await?;
-    Ok(Json(json!({ "alert": alert })))
+    Ok(Json(AlertAnswer { alert }))
 }
 
 /// One customer as sent.
@@ -202,10 +223,10 @@ fn check_customer(v: Value, i: usize) -> Result<Customer, ApiError> {
 #[tracing::instrument(skip_all)]
 pub(crate) async fn add_customers(
     State(state): State<AppState>,
+    _admin: Admin,
     ctx: Ctx,
     ApiJson(body): ApiJson<CustomersBody>,
 ) -> Result<Json<Value>, ApiError> {
-    require_admin(&ctx.caller, &state)?;
     if body.customers.is_empty() {
         return Err(ApiError::InvalidField("customers is empty".into()));
     }
@@ -253,10 +274,10 @@ pub(crate) struct RunBody {
 #[tracing::instrument(skip_all)]
 pub(crate) async fn run(
     State(state): State<AppState>,
+    _admin: Admin,
     ctx: Ctx,
     ApiJson(body): ApiJson<RunBody>,
 ) -> Result<Json<MonitorReport>, ApiError> {
-    require_admin(&ctx.caller, &state)?;
     let threshold = body.threshold.unwrap_or(sanctions_engine::DEFAULT_THRESHOLD);
     if !(0.0..=1.0).contains(&threshold) || threshold.is_nan() {
         return Err(ApiError::InvalidField(format!(

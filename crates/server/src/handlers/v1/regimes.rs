@@ -16,10 +16,9 @@ use serde_json::{Value, json};
 
 use crate::audit::{self, AuditEvent, audit_score, sha256_canonical};
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, Ctx};
+use crate::extract::{Admin, ApiJson, ApiQuery, Ctx};
 use crate::handlers::v1::parse_source;
 use crate::handlers::v1::screen::{MAX_NAME_BYTES, check_date};
-use crate::middleware::require_admin;
 use crate::state::AppState;
 
 /// Longest short text (reference, regime, country, document, who), in bytes.
@@ -172,10 +171,10 @@ impl ExemptionBody {
 #[tracing::instrument(skip_all)]
 pub(crate) async fn add(
     State(state): State<AppState>,
+    _admin: Admin,
     ctx: Ctx,
     ApiJson(body): ApiJson<ExemptionBody>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    require_admin(&ctx.caller, &state)?;
     let req = body.check(&ctx)?;
     let ex = crate::handlers::blocking(move || {
         let ex = state.with_engine_mut(|e| e.add_exemption(req))?;
