@@ -29,6 +29,7 @@ mod extract;
 mod handlers;
 mod middleware;
 mod state;
+mod web;
 
 use std::future::Future;
 
@@ -76,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(handlers::health::healthz))
         .route("/readyz", get(handlers::health::readyz))
         .nest("/v1", v1)
+        .merge(web::routes(state.clone()))
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
