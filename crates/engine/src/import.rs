@@ -180,6 +180,17 @@ impl Engine {
         let roles = detect_files(source, files)?;
         let mut loaded = Vec::new();
         for (role, path) in roles {
+            // A hostile or mistaken file (a disk image, a 1 GB dump) is refused before it is
+            // read into memory: the official lists are a few MB.
+            let len = std::fs::metadata(&path)
+                .map_err(|e| Error::Io { path: path.clone(), source: e })?
+                .len();
+            if len > MAX_DOWNLOAD {
+                return Err(Error::Usage(format!(
+                    "{} is {len} bytes, larger than any list file ({MAX_DOWNLOAD} bytes at most)",
+                    path.display()
+                )));
+            }
             let data =
                 std::fs::read(&path).map_err(|e| Error::Io { path: path.clone(), source: e })?;
             let name = path.display().to_string();
@@ -290,10 +301,12 @@ impl Engine {
             .user_agent(concat!("sanctions/", env!("CARGO_PKG_VERSION")))
             .build();
         let today = today();
-        let un = download(&agent, &urls.un)?;
-        let sdn = download(&agent, &urls.ofac_sdn)?;
-        let alt = download(&agent, &urls.ofac_alt)?;
-        let add = download(&agent, &urls.ofac_add)?;
+        // A truncated XML file never parses; a CSV cut at a line break would, so a CSV whose
+        // length the server did not announce must end with the official files' end mark.
+        let un = download(&agent, &urls.un)?.0;
+        let sdn = download_ofac_csv(&agent, &urls.ofac_sdn)?;
+        let alt = download_ofac_csv(&agent, &urls.ofac_alt)?;
+        let add = download_ofac_csv(&agent, &urls.ofac_add)?;
         let hint = Some((today, "the download date".to_string()));
         let un_report = self.import_loaded(
             Source::Un,
@@ -335,10 +348,34 @@ impl Engine {
     }
 }
 
-/// Largest list file accepted from the web (the lists are a few MB).
+/// Largest list file accepted, from the web or from disk (the lists are a few MB).
 const MAX_DOWNLOAD: u64 = 256 * 1024 * 1024;
 
-fn download(agent: &ureq::Agent, url: &str) -> Result<Vec<u8>> {
+/// The end-of-file mark (Ctrl-Z) that ends every official OFAC CSV file.
+const OFAC_EOF_MARK: u8 = 0x1A;
+
+/// Downloads an OFAC CSV file. When the server announced no length (a chunked or
+/// close-delimited body), a connection dropped at a line break would leave a file that parses,
+/// so the file must then end with [`OFAC_EOF_MARK`], as the official files do.
+fn download_ofac_csv(agent: &ureq::Agent, url: &str) -> Result<Vec<u8>> {
+    let (data, length_checked) = download(agent, url)?;
+    let end = data.iter().rposition(|b| !b.is_ascii_whitespace()).map(|i| data[i]);
+    if !length_checked && end != Some(OFAC_EOF_MARK) {
+        return Err(Error::Download {
+            url: url.to_string(),
+            reason: format!(
+                "the server sent no Content-Length and the {} bytes received do not end with \
+                 the end mark (0x1A) of the official OFAC files: the connection was probably \
+                 cut",
+                data.len()
+            ),
+        });
+    }
+    Ok(data)
+}
+
+/// The body of `url`, and whether its length was checked against a `Content-Length`.
+fn download(agent: &ureq::Agent, url: &str) -> Result<(Vec<u8>, bool)> {
     let err = |reason: String| Error::Download { url: url.to_string(), reason };
     let resp = agent.get(url).call().map_err(|e| match e {
         ureq::Error::Status(code, _) => err(format!("the server answered HTTP {code}")),
@@ -364,7 +401,7 @@ fn download(agent: &ureq::Agent, url: &str) -> Result<Vec<u8>> {
             return Err(err(format!("truncated: got {} of {n} bytes", data.len())));
         }
     }
-    Ok(data)
+    Ok((data, expected.is_some()))
 }
 
 /// The addresses `sanctions update` downloads from. Each can be overridden by an environment
@@ -439,5 +476,20 @@ mod tests {
         assert!(detect_files(Source::Ofac, &[PathBuf::from("alt.csv")]).is_err());
         assert!(detect_files(Source::Un, &files).is_err());
         assert!(detect_files(Source::Eu, &files).is_err());
+    }
+
+    /// Regression (issue 10): a 1 GB file was read whole into memory before the parser
+    /// refused it; it is now refused from its size, before any read.
+    #[test]
+    fn a_file_larger_than_any_list_is_refused_before_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("consolidated.xml");
+        let f = std::fs::File::create(&path).unwrap();
+        f.set_len(MAX_DOWNLOAD + 1).unwrap(); // sparse: no disk used
+        let mut engine = Engine::in_memory().unwrap();
+        let err = engine.import_files(Source::Un, &[path.clone()], None, false).unwrap_err();
+        assert!(matches!(err, Error::Usage(_)), "{err:?}");
+        assert!(err.to_string().contains("larger than any list file"), "{err}");
+        assert!(engine.lists().unwrap().is_empty());
     }
 }
