@@ -1,0 +1,3 @@
+#![no_main]
+// The body is sanctions_fuzz::scan (crates/fuzz), replayed on stable by its tests.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| sanctions_fuzz::scan(data));
