@@ -250,6 +250,7 @@ test('open TAi.026 and read its amendments', async () => {
   assert.ok(await amended.locator('ins', { hasText: 'AMIR KHAN MUTAQI (alias)' }).count() >= 1);
   assert.ok(await amended.locator('.wdiff ins', { hasText: '(1996-2001)' }).count() >= 1);
   assert.ok(await amended.locator('del').count() >= 1, 'removed words are shown struck');
+  assert.match(await page.locator('ol.timeline > li.shown').innerText(), /^Amended/);
   await shot('entry', true);
 
   // As the list stood before the amendment.
@@ -258,6 +259,7 @@ test('open TAi.026 and read its amendments', async () => {
   await page.waitForURL(/as_of=2026-03-01/);
   await page.getByText('from version #1 published 2026-02-27').waitFor();
   assert.doesNotMatch(await page.locator('table.names').innerText(), /AMIR KHAN MUTAQI/);
+  assert.match(await page.locator('ol.timeline > li.shown').innerText(), /^Listed/);
 });
 
 test('compare two UN versions: QDe.137 removed, with a link to its entry', async () => {

@@ -344,6 +344,7 @@
     };
     clear(main);
     say('');
+    window.scrollTo(0, 0);
     try {
       switch (page) {
         case 'entry':
@@ -879,7 +880,7 @@
     if (!history.length) {
       right.appendChild(h('p', { class: 'muted' }, 'No history.'));
     } else {
-      right.appendChild(h('ol', { class: 'timeline' }, history.map((s) => timelineStep(s, source, reference))));
+      right.appendChild(h('ol', { class: 'timeline' }, history.map((s) => timelineStep(s, source, reference, version))));
     }
     say(entity.source + ':' + entity.reference + ' ' + primary + ': ' + history.length + ' periods in its history.');
     focusHeading();
@@ -896,7 +897,7 @@
     relisted: 'Relisted',
   };
 
-  function timelineStep(s, source, reference) {
+  function timelineStep(s, source, reference, shownVersion) {
     const v = (r) => r ? 'version #' + r.id + ' (' + r.published + ')' : '';
     const period = s.event === 'delisted'
       ? ['Not in ', v(s.first), s.first.id !== s.last.id ? ' to ' + v(s.last) : '',
@@ -906,10 +907,14 @@
     const when = s.event === 'listed' && s.entity && s.entity.listed_on
       ? h('p', { class: 'small' }, 'The list gives the listing date ' + s.entity.listed_on + '.')
       : null;
-    return h('li', { class: 'step ' + s.event },
+    // The period whose state the page shows (versions are ordered by publication date).
+    const shown = shownVersion && s.entity && s.first.published <= shownVersion.published &&
+      shownVersion.published <= s.last.published;
+    return h('li', { class: 'step ' + s.event + (shown ? ' shown' : ''), 'aria-current': shown ? 'true' : undefined },
       h('div', { class: 'step-head' },
         h('span', { class: 'event ' + s.event }, EVENT_TEXT[s.event] || s.event),
-        h('span', { class: 'date' }, s.first.published)),
+        h('span', { class: 'date' }, s.first.published),
+        shown ? h('span', { class: 'tag serving' }, 'shown') : null),
       h('p', { class: 'small muted' }, period),
       when,
       s.changes && s.changes.length ? changesTable(s.changes) : null,
