@@ -24,7 +24,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use sanctions_model::{Entity, EntityKind, NameQuality, PartialDate, Script};
 use sanctions_score::{
     Algorithm, Alignment, CandidateAttrs, CandidateName, Explanation, MatchKind, PreparedName,
-    Query, SimLookup, WordSim, align_score_with, align_with, attributes,
+    Query, SimLookup, WordPattern, WordSim, align_score_with, align_with, attributes,
 };
 use sanctions_text::{Token, TokenClass, country_code, detect_script, tokenize};
 
@@ -107,6 +107,8 @@ struct Word {
     transliterated: bool,
     /// Letters present ([`sanctions_score::letter_mask`]).
     mask: u64,
+    /// The key holds a `v` or a `y` ([`sanctions_score::has_vy`]).
+    key_vy: bool,
 }
 
 /// A pass-through hasher for keys that are already 64-bit hashes.
@@ -259,8 +261,10 @@ struct Scratch {
     keys: Vec<u64>,
     /// Words reached by the current unit's keys, with their similarity.
     reached: Vec<(u32, WordSim)>,
-    /// Letter mask of every query unit's text.
-    masks: Vec<u64>,
+    /// Every query unit prepared for comparisons ([`WordPattern`]).
+    pats: Vec<WordPattern>,
+    /// Table rows of the words of the name being aligned: its tokens, then its glued pairs.
+    rows: Vec<u32>,
     table: SimTable,
 }
 
@@ -278,54 +282,110 @@ fn class_factor(class: TokenClass) -> f32 {
 }
 
 struct NameLookup<'a> {
-    table: &'a mut SimTable,
-    masks: &'a [u64],
+    cells: &'a mut [WordSim],
+    pats: &'a [WordPattern],
     query: &'a PreparedName,
     words: &'a [Word],
     name: &'a IndexedName,
+    /// Table rows of the name's tokens, then of its glued pairs.
+    rows: &'a [u32],
 }
 
-impl NameLookup<'_> {
+impl<'a> NameLookup<'a> {
+    /// Makes the table rows of every word of `name` (into `rows`) and the lookup over them.
+    fn new(
+        table: &'a mut SimTable,
+        rows: &'a mut Vec<u32>,
+        pats: &'a [WordPattern],
+        query: &'a PreparedName,
+        words: &'a [Word],
+        name: &'a IndexedName,
+    ) -> NameLookup<'a> {
+        rows.clear();
+        for &w in name.token_words.iter().chain(&name.glued_words) {
+            rows.push(table.row(w) as u32);
+        }
+        NameLookup { cells: &mut table.cells, pats, query, words, name, rows }
+    }
+
     /// The similarity from the table, else computed now (a pair the lookup keys did not
     /// bring together can still be similar, e.g. two typos in a short word).
-    #[inline]
-    fn get(&mut self, unit: usize, text: &str, key: &str, word: u32) -> WordSim {
-        let cell = self.table.row(word) + unit;
-        let c = self.table.cells[cell];
+    #[inline(always)]
+    fn get(&mut self, unit: usize, text: &str, key: &str, row: usize, word: u32) -> WordSim {
+        let cell = self.rows[row] as usize + unit;
+        let c = self.cells[cell];
         if c.value >= 0.0 {
             return c;
         }
+        self.compute(unit, text, key, cell, word)
+    }
+
+    #[inline(never)]
+    fn compute(&mut self, unit: usize, text: &str, key: &str, cell: usize, word: u32) -> WordSim {
         let w = &self.words[word as usize];
         let translit = self.query.transliterated || w.transliterated;
-        let s = sanctions_score::sim_masked(
+        let s = sanctions_score::sim_prepared(
             translit,
             text,
             key,
-            self.masks[unit],
+            &self.pats[unit],
             &w.text,
             &w.key,
             w.mask,
+            w.key_vy,
         );
-        self.table.cells[cell] = s;
+        self.cells[cell] = s;
         s
     }
 }
+
+impl NameLookup<'_> {
+    /// [`sanctions_score::may_reach_glued_min`] for a query unit and a vocabulary word: glued
+    /// pairs count only from [`sanctions_score::GLUED_MIN`] on, so a pair that cannot reach it
+    /// is not compared (its cell stays unset for any other use).
+    #[inline(always)]
+    fn may_reach_glued_min(&self, unit: usize, text: &str, key: &str, word: u32) -> bool {
+        let w = &self.words[word as usize];
+        sanctions_score::may_reach_glued_min(
+            self.query.transliterated || w.transliterated,
+            text,
+            key,
+            &self.pats[unit],
+            &w.text,
+            &w.key,
+            w.key_vy,
+        )
+    }
+}
+
+/// What a glued pair below [`sanctions_score::GLUED_MIN`] is worth to the alignment.
+const NO_SIM: WordSim = WordSim { value: 0.0, how: MatchKind::None };
 
 impl SimLookup for NameLookup<'_> {
     fn token(&mut self, qi: usize, nj: usize) -> WordSim {
         let q = self.query;
         let t = &q.tokens[qi];
-        self.get(qi, &t.text, &t.key, self.name.token_words[nj])
+        self.get(qi, &t.text, &t.key, nj, self.name.token_words[nj])
     }
     fn name_glued(&mut self, qi: usize, g: usize) -> WordSim {
         let q = self.query;
         let t = &q.tokens[qi];
-        self.get(qi, &t.text, &t.key, self.name.glued_words[g])
+        let word = self.name.glued_words[g];
+        if !self.may_reach_glued_min(qi, &t.text, &t.key, word) {
+            return NO_SIM;
+        }
+        let row = self.name.token_words.len() + g;
+        self.get(qi, &t.text, &t.key, row, word)
     }
     fn query_glued(&mut self, g: usize, nj: usize) -> WordSim {
         let q = self.query;
         let t = &q.glued[g];
-        self.get(q.tokens.len() + g, &t.text, &t.key, self.name.token_words[nj])
+        let unit = q.tokens.len() + g;
+        let word = self.name.token_words[nj];
+        if !self.may_reach_glued_min(unit, &t.text, &t.key, word) {
+            return NO_SIM;
+        }
+        self.get(unit, &t.text, &t.key, nj, word)
     }
 }
 
@@ -395,6 +455,7 @@ impl Index {
                 key: key.into(),
                 transliterated: translit,
                 mask: sanctions_score::letter_mask(text),
+                key_vy: sanctions_score::has_vy(key),
             });
             word_names.push(Vec::new());
             id
@@ -545,7 +606,7 @@ impl Index {
         s.touched.clear();
         let units = q.tokens.len() + q.glued.len();
         s.table.begin(self.words.len(), units);
-        s.masks.clear();
+        s.pats.clear();
         let translit = q.transliterated;
         for u in 0..units {
             let (text, key, w, is_glued) = if u < q.tokens.len() {
@@ -556,8 +617,8 @@ impl Index {
                 let w = q.tokens[g.first].weight + q.tokens[g.first + 1].weight;
                 (g.text.as_str(), g.key.as_str(), w, true)
             };
-            let mask = sanctions_score::letter_mask(text);
-            s.masks.push(mask);
+            let pat = WordPattern::new(text, key);
+            s.pats.push(pat);
             if is_glued && text.len() < sanctions_score::GLUED_MIN_LEN {
                 continue;
             }
@@ -567,19 +628,35 @@ impl Index {
             for k in &s.keys {
                 let Some(list) = self.key_words.get(k) else { continue };
                 for &wid in list {
+                    let word = &self.words[wid as usize];
+                    // A glued unit credits only from GLUED_MIN on: skip the words it cannot
+                    // reach that far (their cells stay unset).
+                    if is_glued
+                        && !sanctions_score::may_reach_glued_min(
+                            translit || word.transliterated,
+                            text,
+                            key,
+                            &pat,
+                            &word.text,
+                            &word.key,
+                            word.key_vy,
+                        )
+                    {
+                        continue;
+                    }
                     let cell = s.table.row(wid) + u;
                     if s.table.cells[cell].value >= 0.0 {
                         continue;
                     }
-                    let word = &self.words[wid as usize];
-                    let sim = sanctions_score::sim_masked(
+                    let sim = sanctions_score::sim_prepared(
                         translit || word.transliterated,
                         text,
                         key,
-                        mask,
+                        &pat,
                         &word.text,
                         &word.key,
                         word.mask,
+                        word.key_vy,
                     );
                     s.table.cells[cell] = sim;
                     s.reached.push((wid, sim));
@@ -658,7 +735,8 @@ impl Index {
         query: &Query,
         c: &Candidate,
         table: &mut SimTable,
-        masks: &[u64],
+        rows: &mut Vec<u32>,
+        pats: &[WordPattern],
     ) -> Option<Hit> {
         let r = &self.records[c.entity];
         let names = c.names.iter().map(|&local| {
@@ -671,8 +749,7 @@ impl Index {
             // Find the indexed name behind this candidate (same position in `Entity::names`).
             let name =
                 r.names.iter().find(|n| n.orig == cand.index).expect("candidate name is indexed");
-            let mut lookup =
-                NameLookup { table: &mut *table, masks, query: q, words: &self.words, name };
+            let mut lookup = NameLookup::new(table, rows, pats, q, &self.words, name);
             align_with(q, cand.name, cfg, &mut lookup)
         })?;
         Some(Hit { entity: c.entity, score: s.score, explanation: s.explanation })
@@ -684,7 +761,8 @@ impl Index {
         query: &Query,
         c: &Candidate,
         table: &mut SimTable,
-        masks: &[u64],
+        rows: &mut Vec<u32>,
+        pats: &[WordPattern],
     ) -> Option<f32> {
         let r = &self.records[c.entity];
         let names = c.names.iter().map(|&local| {
@@ -696,8 +774,7 @@ impl Index {
         self.algorithm.score_only_with(query, names, attrs, |q, cand| -> f32 {
             // `index` is the position in the record's names here.
             let name = &r.names[cand.index];
-            let mut lookup =
-                NameLookup { table: &mut *table, masks, query: q, words: &self.words, name };
+            let mut lookup = NameLookup::new(table, rows, pats, q, &self.words, name);
             align_score_with(q, cand.name, cfg, &mut lookup)
         })
     }
@@ -721,11 +798,11 @@ impl Index {
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
             let candidates = self.candidates_in(&query, req.threshold, &mut s);
-            let Scratch { table, masks, .. } = &mut *s;
+            let Scratch { table, rows, pats, .. } = &mut *s;
             // Scores first (no explanation), explanations for the hits returned only.
             let mut scored: Vec<(&Candidate, f32)> = candidates
                 .iter()
-                .filter_map(|c| Some((c, self.score_candidate_only(&query, c, table, masks)?)))
+                .filter_map(|c| Some((c, self.score_candidate_only(&query, c, table, rows, pats)?)))
                 .filter(|(_, score)| *score >= req.threshold)
                 .collect();
             scored.sort_by(|a, b| {
@@ -737,7 +814,7 @@ impl Index {
             scored
                 .into_iter()
                 .filter_map(|(c, score)| {
-                    let hit = self.score_candidate(&query, c, table, masks)?;
+                    let hit = self.score_candidate(&query, c, table, rows, pats)?;
                     debug_assert_eq!(hit.score.to_bits(), score.to_bits());
                     Some(hit)
                 })

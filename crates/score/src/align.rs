@@ -5,7 +5,9 @@ use std::cell::RefCell;
 use sanctions_text::{Token, TokenClass, skeleton};
 use serde::Serialize;
 
-use crate::similarity::{MatchKind, WordSim, key_similarity, letter_mask, word_similarity_masked};
+use crate::similarity::{
+    MatchKind, WordPattern, WordSim, key_similarity, letter_mask, word_similarity_masked,
+};
 
 /// One word of a name, ready for scoring: its text, variant key, class and weight.
 #[derive(Clone, Debug, PartialEq)]
@@ -201,6 +203,29 @@ pub const GLUED_MIN: f32 = 0.8;
 /// Glued pairs are tried only for words at least this long.
 pub const GLUED_MIN_LEN: usize = 5;
 
+/// False only when the similarity of `a` (prepared as `pa`) with `b` is certainly below
+/// [`GLUED_MIN`], whatever the edit distance: a cheap test before comparing a word with a glued
+/// pair. At 0.8 a typo needs `d ≤ len / 3` (so the lengths differ by at most a third), a
+/// variant needs equal keys, and the key similarity of transliterated words needs keys at
+/// most one letter apart in length or a `v` / `y` in a key.
+#[inline]
+pub fn may_reach_glued_min(
+    translit: bool,
+    a: &str,
+    ka: &str,
+    pa: &WordPattern,
+    b: &str,
+    kb: &str,
+    kb_vy: bool,
+) -> bool {
+    const _: () = assert!(GLUED_MIN == 0.8, "may_reach_glued_min assumes GLUED_MIN = 0.8");
+    let (la, lb) = (a.len(), b.len());
+    if la == lb || 3 * la.abs_diff(lb) <= la.max(lb) || ka == kb {
+        return true;
+    }
+    translit && (pa.key_vy() || kb_vy || ka.len().abs_diff(kb.len()) <= 1)
+}
+
 /// [`align`] with word similarities from `lookup`.
 pub fn align_with(
     q: &PreparedName,
@@ -369,7 +394,7 @@ fn align_core<const PAIRS: bool>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sanctions_text::tokenize;
+    use sanctions_text::{skeleton, tokenize};
 
     fn prep(s: &str) -> PreparedName {
         PreparedName::new(tokenize(s), |t| match t.class {
@@ -380,6 +405,48 @@ mod tests {
 
     fn score(a: &str, b: &str) -> f32 {
         align(&prep(a), &prep(b), &NameConfig::default()).score
+    }
+
+    #[test]
+    fn glued_filter_is_safe() {
+        use crate::similarity::{has_vy, sim_prepared};
+        let mut words: Vec<String> =
+            "a al ali amir abdul ghani abdulghani abdolghani baradar mohammad muhammad mhmd amanullah aman ullah alawi alui yusufali yousef vy wy abdurrahman rahman abdur abdalrahman mullahomar omar hasan hassan alhasan alhassan hsn binladen"
+                .split(' ')
+                .map(str::to_string)
+                .collect();
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..400 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = 1 + (x % 15) as usize;
+            words.push(
+                (0..len).map(|i| b"ahmdlnuvy"[((x >> (4 * i)) % 9) as usize] as char).collect(),
+            );
+        }
+        for a in &words {
+            let ka = skeleton(a);
+            let pa = WordPattern::new(a, &ka);
+            for b in &words {
+                let kb = skeleton(b);
+                for translit in [false, true] {
+                    if !may_reach_glued_min(translit, a, &ka, &pa, b, &kb, has_vy(&kb)) {
+                        let s = sim_prepared(
+                            translit,
+                            a,
+                            &ka,
+                            &pa,
+                            b,
+                            &kb,
+                            letter_mask(b),
+                            has_vy(&kb),
+                        );
+                        assert!(s.value < GLUED_MIN, "{a} {b} {translit} {s:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -24,11 +24,12 @@ mod similarity;
 
 pub use align::{
     Alignment, GLUED_MIN, GLUED_MIN_LEN, Glued, NameConfig, NameToken, Pair, PreparedName,
-    SimLookup, align, align_score_with, align_with, sim, sim_masked,
+    SimLookup, align, align_score_with, align_with, may_reach_glued_min, sim, sim_masked,
 };
 pub use attributes::{AttributeConfig, Evidence, Verdict};
 pub use similarity::{
-    MatchKind, WordSim, key_similarity, letter_mask, osa_distance, word_similarity,
+    MatchKind, OsaPattern, WordPattern, WordSim, has_vy, key_similarity, letter_mask, osa_distance,
+    sim_prepared, word_similarity,
 };
 
 use sanctions_model::{BirthDate, EntityKind, NameQuality, PartialDate};

@@ -23,6 +23,55 @@ pub fn osa_distance(a: &[u8], b: &[u8], max: usize) -> usize {
     osa_rows(a, b, max).min(max + 1)
 }
 
+/// A word prepared as the first argument of [`osa_distance`] against many words: the
+/// bit-parallel match vectors are built once instead of once per pair.
+#[derive(Clone, Copy, Debug)]
+pub struct OsaPattern {
+    peq: [u64; 37],
+    /// The bit-parallel distance applies (1..=64 letters or digits).
+    bits: bool,
+}
+
+impl OsaPattern {
+    /// The pattern of `a`.
+    pub fn new(a: &[u8]) -> OsaPattern {
+        let mut peq = [0u64; 37];
+        let mut bits = !a.is_empty() && a.len() <= 64;
+        if bits {
+            for (i, &c) in a.iter().enumerate() {
+                let k = CODE[usize::from(c)];
+                if k == 0 {
+                    bits = false;
+                    break;
+                }
+                peq[usize::from(k)] |= 1u64 << i;
+            }
+        }
+        OsaPattern { peq, bits }
+    }
+
+    /// `osa_distance(a, b, max)`, where `a` is the word this pattern was made from.
+    #[inline]
+    pub fn distance(&self, a: &[u8], b: &[u8], max: usize) -> usize {
+        let (n, m) = (a.len(), b.len());
+        if n.abs_diff(m) > max {
+            return max + 1;
+        }
+        if n == 0 {
+            return m;
+        }
+        if m == 0 {
+            return n;
+        }
+        if self.bits && m < 64 {
+            if let Some(d) = osa_bits_peq(&self.peq, n, b) {
+                return if d > max { max + 1 } else { d };
+            }
+        }
+        osa_rows(a, b, max).min(max + 1)
+    }
+}
+
 /// Codes of the bytes folded words are made of (letters and digits), 1..=36; 0 for any other.
 static CODE: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -52,12 +101,19 @@ fn osa_bits(a: &[u8], b: &[u8]) -> Option<usize> {
         }
         peq[usize::from(k)] |= 1u64 << i;
     }
+    osa_bits_peq(&peq, a.len(), b)
+}
+
+/// [`osa_bits`] with the pattern's match vectors built already (`n` = pattern length,
+/// 1..=64).
+#[inline]
+fn osa_bits_peq(peq: &[u64; 37], n: usize, b: &[u8]) -> Option<usize> {
     let mut vp = !0u64;
     let mut vn = 0u64;
     let mut d0 = 0u64;
     let mut pm_old = 0u64;
-    let mut dist = a.len();
-    let last = 1u64 << (a.len() - 1);
+    let mut dist = n;
+    let last = 1u64 << (n - 1);
     for &c in b {
         let k = CODE[usize::from(c)];
         if k == 0 {
@@ -178,6 +234,21 @@ pub fn word_similarity(a: &str, ka: &str, b: &str, kb: &str) -> WordSim {
 
 /// [`word_similarity`] with the words' [`letter_mask`]s precomputed (the hot path).
 pub fn word_similarity_masked(a: &str, ka: &str, ma: u64, b: &str, kb: &str, mb: u64) -> WordSim {
+    word_similarity_core(a, ka, ma, b, kb, mb, osa_distance)
+}
+
+/// The body of [`word_similarity_masked`], with the OSA distance from `dist` (plain, or with
+/// the first word's [`OsaPattern`]).
+#[inline(always)]
+fn word_similarity_core(
+    a: &str,
+    ka: &str,
+    ma: u64,
+    b: &str,
+    kb: &str,
+    mb: u64,
+    dist: impl FnOnce(&[u8], &[u8], usize) -> usize,
+) -> WordSim {
     if a.len() == b.len() && a == b {
         return WordSim { value: 1.0, how: MatchKind::Exact };
     }
@@ -206,7 +277,7 @@ pub fn word_similarity_masked(a: &str, ka: &str, ma: u64, b: &str, kb: &str, mb:
     {
         return WordSim { value: 0.0, how: MatchKind::None };
     }
-    let d = osa_distance(ab, bb, if same_key { len } else { max });
+    let d = dist(ab, bb, if same_key { len } else { max });
     let edit = if d > len { 0.0 } else { 1.0 - d as f32 / len as f32 };
     // A shared key with almost no letter in place ("mary" / "amir") is a coincidence.
     let min_edit = if ka.len() <= 3 { 0.4 } else { 0.25 };
@@ -234,12 +305,29 @@ pub fn word_similarity_masked(a: &str, ka: &str, ma: u64, b: &str, kb: &str, mb:
 /// Similarity of two words by their variant keys alone, for words transliterated from a
 /// script that does not write short vowels (Arabic): `mhmd` against Muhammad, Mahamat.
 pub fn key_similarity(ka: &str, kb: &str) -> WordSim {
+    key_similarity_core(ka, kb, || has_vy(ka) || has_vy(kb), osa_distance)
+}
+
+/// True when a variant key holds a `v` or a `y` (see [`key_similarity`]).
+pub fn has_vy(key: &str) -> bool {
+    key.contains(['v', 'y'])
+}
+
+/// The body of [`key_similarity`]: `vy` tells whether either key holds a `v` or a `y`, `dist`
+/// is the OSA distance (plain, or with the first key's [`OsaPattern`]).
+#[inline(always)]
+fn key_similarity_core(
+    ka: &str,
+    kb: &str,
+    vy: impl FnOnce() -> bool,
+    dist: impl FnOnce(&[u8], &[u8], usize) -> usize,
+) -> WordSim {
     if ka.is_empty() || kb.is_empty() {
         return WordSim { value: 0.0, how: MatchKind::None };
     }
     // Arabic و and ي are both consonants (w, y) and long vowels (u, i): Latin spellings
     // write "Alawi" where the letters say "alui". Compare without them too.
-    if ka.contains(['v', 'y']) || kb.contains(['v', 'y']) {
+    if vy() {
         fn strip(k: &str) -> impl Iterator<Item = u8> + '_ {
             k.bytes().filter(|c| *c != b'v' && *c != b'y')
         }
@@ -255,11 +343,65 @@ pub fn key_similarity(ka: &str, kb: &str) -> WordSim {
     if ka.len().min(kb.len()) < 3 {
         return WordSim { value: 0.0, how: MatchKind::None };
     }
-    let d = osa_distance(ka.as_bytes(), kb.as_bytes(), 1);
+    let d = dist(ka.as_bytes(), kb.as_bytes(), 1);
     if d == 1 {
         return WordSim { value: 0.9 - 0.3 / len as f32, how: MatchKind::Variant };
     }
     WordSim { value: 0.0, how: MatchKind::None }
+}
+
+/// A word prepared once to be compared with many words as the first argument of
+/// [`crate::sim_masked`]: its letter mask, the OSA patterns of its text and of its variant
+/// key, and whether its key holds a `v` or a `y`.
+#[derive(Clone, Copy, Debug)]
+pub struct WordPattern {
+    /// [`letter_mask`] of the text.
+    pub mask: u64,
+    text: OsaPattern,
+    key: OsaPattern,
+    key_vy: bool,
+}
+
+impl WordPattern {
+    /// True when the key holds a `v` or a `y` ([`has_vy`]).
+    pub fn key_vy(&self) -> bool {
+        self.key_vy
+    }
+
+    /// Prepares `text` with its variant key `key`.
+    pub fn new(text: &str, key: &str) -> WordPattern {
+        WordPattern {
+            mask: letter_mask(text),
+            text: OsaPattern::new(text.as_bytes()),
+            key: OsaPattern::new(key.as_bytes()),
+            key_vy: has_vy(key),
+        }
+    }
+}
+
+/// [`crate::sim_masked`]`(translit, a, ka, pa.mask, b, kb, mb)` with `a` prepared as `pa`
+/// (`WordPattern::new(a, ka)`) and `kb_vy = has_vy(kb)`: the same value, computed faster.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub fn sim_prepared(
+    translit: bool,
+    a: &str,
+    ka: &str,
+    pa: &WordPattern,
+    b: &str,
+    kb: &str,
+    mb: u64,
+    kb_vy: bool,
+) -> WordSim {
+    let s = word_similarity_core(a, ka, pa.mask, b, kb, mb, |x, y, m| pa.text.distance(x, y, m));
+    if translit && s.value < 0.9 {
+        let k =
+            key_similarity_core(ka, kb, || pa.key_vy || kb_vy, |x, y, m| pa.key.distance(x, y, m));
+        if k.value > s.value {
+            return k;
+        }
+    }
+    s
 }
 
 #[cfg(test)]
@@ -319,6 +461,41 @@ mod tests {
                 for max in 0..4 {
                     let want = if exact > max { max + 1 } else { exact };
                     assert_eq!(osa_distance(a, b, max), want, "{a:?} {b:?} {max}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn prepared_matches_plain() {
+        let words: Vec<&str> =
+            std::iter::once("").chain("a m al ali amir mary omar muhammad mohammad mohamed mhmd muttaqi motaqi mottaki baradar barafar barardar abdulghani abdolghani alawi alui yusuf yousef vy wy y ltd co x1234567 1234567 ivanov ivanoff haqqani haqani naim naeem".split(' ')).collect();
+        for &a in &words {
+            let ka = skeleton(a);
+            let pa = WordPattern::new(a, &ka);
+            for &b in &words {
+                let kb = skeleton(b);
+                for translit in [false, true] {
+                    let plain =
+                        crate::sim_masked(translit, a, &ka, letter_mask(a), b, &kb, letter_mask(b));
+                    let fast =
+                        sim_prepared(translit, a, &ka, &pa, b, &kb, letter_mask(b), has_vy(&kb));
+                    assert_eq!(plain.value.to_bits(), fast.value.to_bits(), "{a} {b} {translit}");
+                    assert_eq!(plain.how, fast.how, "{a} {b} {translit}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pattern_distance_matches() {
+        let words: [&[u8]; 8] =
+            [b"", b"a", b"ab", b"ba", b"baradar", b"barardar", b"x-y", &[b'q'; 70]];
+        for a in words {
+            let p = OsaPattern::new(a);
+            for b in words {
+                for max in 0..5 {
+                    assert_eq!(p.distance(a, b, max), osa_distance(a, b, max), "{a:?} {b:?}");
                 }
             }
         }
