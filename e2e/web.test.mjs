@@ -103,7 +103,15 @@ async function api(method, p, key, body) {
   return { status: resp.status, body: await resp.json() };
 }
 
+/** Form fields on the page that have no label (by <label for>, wrapping label, or aria-label). */
+async function unlabelled() {
+  return page.evaluate(() => Array.from(document.querySelectorAll('main input, main select, main textarea, dialog input'))
+    .filter((el) => el.type !== 'hidden' && !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+    .map((el) => el.outerHTML));
+}
+
 async function shot(name, fullPage = false) {
+  assert.deepEqual(await unlabelled(), [], 'every form field has a label');
   fs.mkdirSync(shots, { recursive: true });
   // From the top, so that the sticky header stays at the top of a full-page picture.
   if (fullPage) await page.evaluate(() => window.scrollTo(0, 0));
@@ -298,6 +306,38 @@ test('compare two UN versions: QDe.137 removed, with a link to its entry', async
   await page.locator('ol.timeline').waitFor();
   assert.match(await page.locator('.notice').innerText(), /Delisted: removed from the list in version #\d+ published 2026-05-08/);
   assert.match(await page.locator('ol.timeline > li').last().innerText(), /Delisted\s+2026-05-08/);
+});
+
+test('screen as of a date: an entry delisted since is found; the Entry page opens by reference', async () => {
+  const name = 'Al-Nusrah Front for the People of the Levant';
+  await page.goto(base + '/#/screen');
+  await page.locator('#q-name').fill(name);
+  await page.locator('#q-asof').fill('2026-03-01');
+  await page.locator('#q-name').press('Enter');
+  await page.waitForURL(/as_of=2026-03-01/);
+  await page.locator('#results-head').waitFor();
+  assert.match(await page.locator('.provenance').innerText(), /un 2026-02-27 \(#1\)/);
+  assert.equal(await page.locator('li.hit').first().getAttribute('data-reference'), 'QDe.137');
+  // Its link keeps the date: the entry as it stood then.
+  assert.match(await page.locator('li.hit a.ref').first().getAttribute('href'), /as_of=2026-03-01$/);
+  // On the latest lists it is gone.
+  await page.locator('#q-asof').fill('');
+  await page.locator('#q-name').press('Enter');
+  await page.waitForURL((u) => !/as_of/.test(u.hash));
+  await page.locator('#results-head').waitFor();
+  assert.equal(await page.locator('li.hit[data-reference="QDe.137"]').count(), 0);
+
+  await page.locator('h1').click();
+  await page.keyboard.press('g');
+  await page.keyboard.press('e');
+  await page.waitForURL(/#\/entry$/);
+  await page.locator('#e-ref').fill('QDi.437');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/#\/entry\/un\/QDi\.437$/);
+  await page.locator('ol.timeline').waitFor();
+  assert.equal(await page.locator('h1').textContent(), 'SAMI JASIM MUHAMMAD JAATA AL-JABURI');
+  assert.match(await page.locator('ol.timeline').innerText(), /^Listed\s+2026-05-08/);
+  assert.deepEqual(await unlabelled(), []);
 });
 
 test('record a decision on a re-opened alert and see it in the history', async () => {
