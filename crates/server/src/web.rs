@@ -5,18 +5,20 @@
 //! plus `GET /ui/regimes`, a keyed lookup in the regime catalogue for the entry page. Every
 //! response carries a strict Content-Security-Policy (`default-src 'self'`, no inline script
 //! or style, no framing), `X-Content-Type-Options: nosniff` and `Referrer-Policy:
-//! no-referrer`. The sources are in `crates/server/web/` (plain HTML, CSS and JavaScript, no
+//! no-referrer`; each file has an ETag (the browser revalidates, `no-cache`, and gets 304 while
+//! it is unchanged). The sources are in `crates/server/web/` (plain HTML, CSS and JavaScript, no
 //! build step); see docs/web.md.
 
 use axum::Json;
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sanctions_engine::model::EntityKind;
 use sanctions_engine::regime_catalogue::regimes_for_programs;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
@@ -44,11 +46,15 @@ const MAX_PROGRAM_BYTES: usize = 100;
 
 /// The page's routes: `/`, `/ui/<asset>` (public) and `/ui/regimes` (keyed like `/v1`).
 pub(crate) fn routes(state: AppState) -> Router<AppState> {
-    let mut public =
-        Router::new().route("/", get(|| async { page("text/html; charset=utf-8", INDEX_HTML) }));
-    for &(name, content_type, body) in ASSETS {
-        public = public
-            .route(&format!("/ui/{name}"), get(move || async move { page(content_type, body) }));
+    let files = std::iter::once(("/".to_string(), "text/html; charset=utf-8", INDEX_HTML))
+        .chain(ASSETS.iter().map(|&(name, ct, body)| (format!("/ui/{name}"), ct, body)));
+    let mut public = Router::new();
+    for (path, content_type, body) in files {
+        let tag = etag(body);
+        public = public.route(
+            &path,
+            get(move |headers: HeaderMap| async move { page(content_type, body, &tag, &headers) }),
+        );
     }
     let keyed = Router::new()
         .route("/ui/regimes", get(regimes))
@@ -56,17 +62,35 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
     public.merge(keyed)
 }
 
-/// A static response with the page's security headers.
-fn page(content_type: &'static str, body: &'static str) -> Response {
-    let mut resp = body.into_response();
+/// A strong validator of an embedded file: the start of its SHA-256, quoted.
+fn etag(body: &str) -> String {
+    let digest = Sha256::digest(body.as_bytes());
+    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+/// A static response with the page's security headers; `304 Not Modified` when the browser
+/// already holds this version (`If-None-Match`), since it must revalidate (`no-cache`).
+fn page(content_type: &'static str, body: &'static str, tag: &str, req: &HeaderMap) -> Response {
+    let fresh = req
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
+    let mut resp =
+        if fresh { StatusCode::NOT_MODIFIED.into_response() } else { body.into_response() };
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if !fresh {
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Ok(v) = HeaderValue::from_str(tag) {
+        h.insert(header::ETAG, v);
+    }
     security_headers(h);
     resp
 }
 
-fn security_headers(h: &mut axum::http::HeaderMap) {
+fn security_headers(h: &mut HeaderMap) {
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));

@@ -3,7 +3,8 @@
 //!
 //! Properties checked:
 //! - `/` and every asset it refers to load without a key, with the right content type and the
-//!   security headers (CSP `default-src 'self'` with `frame-ancestors 'none'`, nosniff);
+//!   security headers (CSP `default-src 'self'` with `frame-ancestors 'none'`, nosniff), and
+//!   answer 304 to a browser that holds the same version (ETag);
 //! - the page has no inline script, style or event handler (so the CSP can forbid them) and
 //!   refers to no other origin;
 //! - data stays behind the key: `/v1/...` and `/ui/regimes` answer 401 without one;
@@ -144,6 +145,25 @@ async fn the_page_and_its_assets_load_without_a_key_with_security_headers() {
     for attr in ["onclick", "onload", "onsubmit", "onerror", "onkeydown"] {
         assert!(!html.contains(&format!(" {attr}=")), "no inline {attr} handler");
     }
+
+    // The browser revalidates (no-cache) and gets 304 while the file is unchanged.
+    let resp = s.get("/ui/app.js", None).await;
+    let tag = header(&resp, "etag").to_string();
+    assert_eq!(header(&resp, "cache-control"), "no-cache");
+    let again = s
+        .client
+        .get(format!("{}/ui/app.js", s.base))
+        .header("if-none-match", &tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(header(&again, "x-content-type-options"), "nosniff");
+    assert!(again.bytes().await.unwrap().is_empty());
+    let other =
+        s.client.get(format!("{}/ui/app.js", s.base)).header("if-none-match", "\"0\"").send();
+    assert_eq!(other.await.unwrap().status(), StatusCode::OK);
+    assert_ne!(header(&s.get("/", None).await, "etag"), tag, "each file has its own tag");
 
     // Unknown assets are a JSON 404 like every unknown path.
     let resp = s.get("/ui/nope.js", None).await;
