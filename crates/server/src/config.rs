@@ -169,6 +169,14 @@ pub struct ServerConfig {
     pub as_of_cache: usize,
     /// The append-only audit log. `None`: `<db>.audit.jsonl`.
     pub audit_log: Option<PathBuf>,
+    /// Most connections open at once (default 1024); more wait in the listen backlog until one
+    /// closes. Bounds the memory that idle or slow clients can hold.
+    pub max_connections: usize,
+    /// A connection on which nothing has been sent back for this long (default 30 s) is closed
+    /// when it next waits for the client: a slow or stalled client (slowloris) or an idle
+    /// keep-alive connection frees its place. At least `request_timeout` plus one second is
+    /// used, so that a request still running never loses its connection.
+    pub idle_timeout: Duration,
 }
 
 impl ServerConfig {
@@ -183,7 +191,15 @@ impl ServerConfig {
             max_limit: 100,
             as_of_cache: 4,
             audit_log: None,
+            max_connections: 1024,
+            idle_timeout: Duration::from_secs(30),
         }
+    }
+
+    /// The idle timeout in force: [`ServerConfig::idle_timeout`], but at least the request
+    /// deadline plus one second.
+    pub fn effective_idle_timeout(&self) -> Duration {
+        self.idle_timeout.max(self.request_timeout + Duration::from_secs(1))
     }
 
     /// The audit log path: the configured one, else `<db>.audit.jsonl`.
@@ -284,6 +300,12 @@ impl ServerConfig {
         if let Some(v) = f.audit_log {
             self.audit_log = Some(v);
         }
+        if let Some(v) = f.max_connections {
+            self.max_connections = v;
+        }
+        if let Some(v) = f.idle_timeout_ms {
+            self.idle_timeout = Duration::from_millis(v);
+        }
         for k in f.keys {
             self.push_key(ApiKey::new(&k.id, k.role, &k.sha256)?)?;
         }
@@ -305,6 +327,12 @@ impl ServerConfig {
         if self.max_limit == 0 {
             return bad("max_limit");
         }
+        if self.max_connections == 0 {
+            return bad("max_connections");
+        }
+        if self.idle_timeout.is_zero() {
+            return bad("idle_timeout_ms");
+        }
         Ok(())
     }
 }
@@ -319,6 +347,8 @@ struct FileConfig {
     max_limit: Option<usize>,
     as_of_cache: Option<usize>,
     audit_log: Option<PathBuf>,
+    max_connections: Option<usize>,
+    idle_timeout_ms: Option<u64>,
     #[serde(default)]
     keys: Vec<FileKey>,
 }

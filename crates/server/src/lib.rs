@@ -27,6 +27,7 @@ mod config;
 mod error;
 mod extract;
 mod handlers;
+mod listener;
 mod middleware;
 mod state;
 mod web;
@@ -112,6 +113,14 @@ pub async fn serve_state(
     if state.config().keys.is_empty() {
         tracing::warn!("no API key configured: the API is open and admin endpoints are disabled");
     }
+    // At most max_connections at once; slow or stalled clients are let go after the idle
+    // timeout (listener.rs).
+    let config = state.config();
+    let listener = listener::LimitedListener::new(
+        listener,
+        config.max_connections,
+        config.effective_idle_timeout(),
+    );
     axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await?;
     tracing::info!("stopped");
     Ok(())

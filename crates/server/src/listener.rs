@@ -1,0 +1,197 @@
+//! The listener the server accepts connections from: at most `max_connections` open at once,
+//! and a connection on which nothing has been written back for the idle timeout is closed when
+//! it next waits for the client.
+//!
+//! Without these, every slow client (one that opens a connection and sends its request a byte
+//! at a time, or never) holds a connection and its buffers for ever: 10,000 of them held
+//! 300 MB and the count had no bound (docs/reliability.md). The limit bounds memory (further
+//! clients wait in the kernel's listen backlog); the idle timeout frees the places that slow
+//! clients hold, so that waiting clients get in. A request being answered is never cut: the
+//! idle timeout in force exceeds the request deadline, by which every request is answered.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::{Instant, Sleep};
+
+/// A [`TcpListener`] with a connection limit and an idle timeout.
+pub(crate) struct LimitedListener {
+    inner: TcpListener,
+    permits: Arc<Semaphore>,
+    idle: Duration,
+}
+
+impl LimitedListener {
+    pub(crate) fn new(inner: TcpListener, max_connections: usize, idle: Duration) -> Self {
+        LimitedListener { inner, permits: Arc::new(Semaphore::new(max_connections)), idle }
+    }
+}
+
+impl axum::serve::Listener for LimitedListener {
+    type Io = GuardedStream;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        // Wait for a free place before taking the next connection off the backlog.
+        let permit = Arc::clone(&self.permits).acquire_owned().await.expect("never closed");
+        let (io, addr) = axum::serve::Listener::accept(&mut self.inner).await;
+        let _ = io.set_nodelay(true);
+        (GuardedStream::new(io, permit, self.idle), addr)
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        self.inner.local_addr()
+    }
+}
+
+/// An accepted connection: holds its place until dropped, and fails a read that waits past
+/// the idle timeout (counted from the accept or from the last bytes written back).
+pub(crate) struct GuardedStream {
+    io: TcpStream,
+    _permit: OwnedSemaphorePermit,
+    idle: Duration,
+    deadline: Pin<Box<Sleep>>,
+}
+
+impl GuardedStream {
+    fn new(io: TcpStream, permit: OwnedSemaphorePermit, idle: Duration) -> Self {
+        let deadline = Box::pin(tokio::time::sleep(idle));
+        GuardedStream { io, _permit: permit, idle, deadline }
+    }
+
+    fn progress(&mut self) {
+        let at = Instant::now() + self.idle;
+        self.deadline.as_mut().reset(at);
+    }
+}
+
+impl AsyncRead for GuardedStream {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.io).poll_read(cx, buf) {
+            Poll::Ready(r) => Poll::Ready(r),
+            Poll::Pending => match this.deadline.as_mut().poll(cx) {
+                Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "idle connection closed (nothing answered within the idle timeout)",
+                ))),
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
+}
+
+impl AsyncWrite for GuardedStream {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let r = Pin::new(&mut self.io).poll_write(cx, buf);
+        if matches!(r, Poll::Ready(Ok(n)) if n > 0) {
+            self.progress();
+        }
+        r
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let r = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
+        if matches!(r, Poll::Ready(Ok(n)) if n > 0) {
+            self.progress();
+        }
+        r
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    async fn listener(max: usize, idle: Duration) -> (LimitedListener, SocketAddr) {
+        let inner = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = inner.local_addr().unwrap();
+        (LimitedListener::new(inner, max, idle), addr)
+    }
+
+    /// A silent client's connection fails its read once the idle time has passed.
+    #[tokio::test(start_paused = true)]
+    async fn a_silent_connection_times_out() {
+        use axum::serve::Listener;
+        let (mut l, addr) = listener(4, Duration::from_secs(30)).await;
+        let _client = TcpStream::connect(addr).await.unwrap();
+        let (mut conn, _) = l.accept().await;
+        let mut buf = [0u8; 8];
+        let err = conn.read(&mut buf).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+    }
+
+    /// Bytes written back restart the idle time; bytes read do not (a client trickling its
+    /// request a byte at a time is still closed).
+    #[tokio::test(start_paused = true)]
+    async fn only_answers_count_as_progress() {
+        use axum::serve::Listener;
+        let (mut l, addr) = listener(4, Duration::from_secs(30)).await;
+        let mut client = TcpStream::connect(addr).await.unwrap();
+        let (mut conn, _) = l.accept().await;
+        client.write_all(b"G").await.unwrap();
+        let mut buf = [0u8; 8];
+        assert_eq!(conn.read(&mut buf).await.unwrap(), 1);
+        tokio::time::advance(Duration::from_secs(20)).await;
+        conn.write_all(b"answer").await.unwrap();
+        tokio::time::advance(Duration::from_secs(20)).await;
+        client.write_all(b"E").await.unwrap();
+        assert_eq!(
+            conn.read(&mut buf).await.unwrap(),
+            1,
+            "40 s after accept, 20 s after the answer"
+        );
+        assert_eq!(conn.read(&mut buf).await.unwrap_err().kind(), io::ErrorKind::TimedOut);
+    }
+
+    /// The listener hands out at most `max` connections; closing one lets the next in.
+    #[tokio::test]
+    async fn at_most_max_connections_are_open() {
+        use axum::serve::Listener;
+        let (mut l, addr) = listener(2, Duration::from_secs(30)).await;
+        let _c: Vec<TcpStream> = vec![
+            TcpStream::connect(addr).await.unwrap(),
+            TcpStream::connect(addr).await.unwrap(),
+            TcpStream::connect(addr).await.unwrap(),
+        ];
+        let (a, _) = l.accept().await;
+        let (_b, _) = l.accept().await;
+        let third = tokio::time::timeout(Duration::from_millis(200), l.accept()).await;
+        assert!(third.is_err(), "a third connection was accepted past the limit");
+        drop(a);
+        let _third = l.accept().await;
+    }
+}
