@@ -23,8 +23,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use sanctions_model::{Entity, EntityKind, NameQuality, PartialDate, Script};
 use sanctions_score::{
-    Algorithm, Alignment, CandidateAttrs, CandidateName, Explanation, MatchKind, PreparedName,
-    Query, SimLookup, WordPattern, WordSim, align_score_with, align_with, attributes,
+    Algorithm, Alignment, CandidateAttrs, CandidateName, Explanation, MatchKind, NameConfig,
+    PreparedName, Query, SimLookup, WordPattern, WordSim, align_score_with, align_with, attributes,
 };
 use sanctions_text::{Token, TokenClass, country_code, detect_script, tokenize};
 
@@ -265,6 +265,10 @@ struct Scratch {
     pats: Vec<WordPattern>,
     /// Table rows of the words of the name being aligned: its tokens, then its glued pairs.
     rows: Vec<u32>,
+    /// Per listed word, the best similarity it may meet ([`NameLookup::bound`]).
+    best: Vec<f32>,
+    /// Per query word, whether it has any option ([`NameLookup::bound`]).
+    has: Vec<bool>,
     table: SimTable,
 }
 
@@ -357,6 +361,94 @@ impl NameLookup<'_> {
         )
     }
 }
+
+impl NameLookup<'_> {
+    /// The similarity of a glued option for the bound: 0.0 unless it reaches
+    /// [`sanctions_score::GLUED_MIN`].
+    #[inline(always)]
+    fn glued_bound(&mut self, unit: usize, text: &str, key: &str, row: usize, word: u32) -> f32 {
+        if !self.may_reach_glued_min(unit, text, key, word) {
+            return 0.0;
+        }
+        let s = self.get(unit, text, key, row, word).value;
+        if s >= sanctions_score::GLUED_MIN { s } else { 0.0 }
+    }
+
+    /// An upper bound of [`sanctions_score::align_score_with`] for this name, cheaper than
+    /// the alignment: word pairs from the table (computed now where missing; the alignment
+    /// reuses them), glued pairs at 1.0 unless the table or [`NameLookup::may_reach_glued_min`]
+    /// rules them out.
+    ///
+    /// Every listed word j is matched at most once with some similarity ≤ `best[j]`, the best
+    /// option it is part of, so the matched listed weight `X = Σ w_j·best[j]` bounds
+    /// `n_matched`, and the name coverage is at most `X / total`. The query coverage is
+    /// `A / (B + U)` with `A = n_matched ≤ B` (similarities are at most 1) and `U` the weight
+    /// of the unmatched query words, at least `U0`, the weight of the query words with no
+    /// option at all: so it is at most `A / (A + U0) ≤ X / (X + U0)`. The score increases with
+    /// both coverages.
+    fn bound(&mut self, cfg: &NameConfig, best: &mut Vec<f32>, has: &mut Vec<bool>) -> f32 {
+        if !(cfg.query_exponent > 0.0 && (0.0..=1.0).contains(&cfg.name_floor)) {
+            return f32::INFINITY;
+        }
+        let q = self.query;
+        let n = &self.name.prepared;
+        let (qn, nn) = (q.tokens.len(), n.tokens.len());
+        best.clear();
+        best.resize(nn, 0.0);
+        has.clear();
+        has.resize(qn, false);
+        for (i, qt) in q.tokens.iter().enumerate() {
+            for (j, b) in best.iter_mut().enumerate() {
+                let s = self.token(i, j).value;
+                if s > 0.0 {
+                    *b = b.max(s);
+                    has[i] = true;
+                }
+            }
+            if qt.text.len() < sanctions_score::GLUED_MIN_LEN {
+                continue;
+            }
+            for (g, gl) in n.glued.iter().enumerate() {
+                let word = self.name.glued_words[g];
+                let s = self.glued_bound(i, &qt.text, &qt.key, nn + g, word);
+                if s >= sanctions_score::GLUED_MIN {
+                    best[gl.first] = best[gl.first].max(s);
+                    best[gl.first + 1] = best[gl.first + 1].max(s);
+                    has[i] = true;
+                }
+            }
+        }
+        for (g, gl) in q.glued.iter().enumerate() {
+            if gl.text.len() < sanctions_score::GLUED_MIN_LEN {
+                continue;
+            }
+            for (j, b) in best.iter_mut().enumerate() {
+                let word = self.name.token_words[j];
+                let s = self.glued_bound(qn + g, &gl.text, &gl.key, j, word);
+                if s >= sanctions_score::GLUED_MIN {
+                    *b = b.max(s);
+                    has[gl.first] = true;
+                    has[gl.first + 1] = true;
+                }
+            }
+        }
+        let x: f32 = n.tokens.iter().zip(best.iter()).map(|(t, b)| t.weight * b).sum();
+        if x <= 0.0 {
+            return 0.0;
+        }
+        let u0: f32 =
+            q.tokens.iter().zip(has.iter()).filter(|(_, h)| !**h).map(|(t, _)| t.weight).sum();
+        let qc = (x / (x + u0)).min(1.0);
+        let nc = if n.total_weight > 0.0 { (x / n.total_weight).min(1.0) } else { 0.0 };
+        let score = qc.powf(cfg.query_exponent) * (cfg.name_floor + (1.0 - cfg.name_floor) * nc);
+        score.clamp(0.0, 1.0)
+    }
+}
+
+/// Slack on the bound of [`NameLookup::bound`] against rounding (its sums run in another
+/// order than the alignment's): a candidate is dropped only when its bound misses the
+/// threshold by more than this.
+const BOUND_SLACK: f32 = 1e-3;
 
 /// What a glued pair below [`sanctions_score::GLUED_MIN`] is worth to the alignment.
 const NO_SIM: WordSim = WordSim { value: 0.0, how: MatchKind::None };
@@ -755,6 +847,35 @@ impl Index {
         Some(Hit { entity: c.entity, score: s.score, explanation: s.explanation })
     }
 
+    /// False when the candidate certainly scores below `threshold` (see
+    /// [`NameLookup::bound`]); attribute effects are exact.
+    fn may_reach(&self, query: &Query, c: &Candidate, threshold: f32, s: &mut Scratch) -> bool {
+        if threshold <= 0.0 {
+            // Scores are clamped at 0: everything reaches such a threshold.
+            return true;
+        }
+        let r = &self.records[c.entity];
+        let (adj, id) = self.algorithm.attribute_adjustment(query, self.attrs(c.entity));
+        let cfg = &self.algorithm.config.name;
+        let Scratch { table, rows, pats, best, has, .. } = s;
+        let mut ub = 0.0f32;
+        for &local in &c.names {
+            let name = &r.names[local as usize];
+            let mut lookup = NameLookup::new(table, rows, pats, &query.name, &self.words, name);
+            let qf = if name.quality == NameQuality::Weak && id {
+                1.0
+            } else {
+                self.algorithm.quality_factor(name.quality)
+            };
+            let b = lookup.bound(cfg, best, has);
+            ub = ub.max(b * qf);
+            if ub + adj >= threshold - BOUND_SLACK {
+                return true;
+            }
+        }
+        false
+    }
+
     /// [`Index::score_candidate`]'s score alone.
     fn score_candidate_only(
         &self,
@@ -798,13 +919,21 @@ impl Index {
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
             let candidates = self.candidates_in(&query, req.threshold, &mut s);
+            // Scores first (no explanation), explanations for the hits returned only; a
+            // candidate whose bound cannot reach the threshold is not aligned at all.
+            let mut scored: Vec<(&Candidate, f32)> = Vec::new();
+            for c in &candidates {
+                if !self.may_reach(&query, c, req.threshold, &mut s) {
+                    continue;
+                }
+                let Scratch { table, rows, pats, .. } = &mut *s;
+                if let Some(score) = self.score_candidate_only(&query, c, table, rows, pats) {
+                    if score >= req.threshold {
+                        scored.push((c, score));
+                    }
+                }
+            }
             let Scratch { table, rows, pats, .. } = &mut *s;
-            // Scores first (no explanation), explanations for the hits returned only.
-            let mut scored: Vec<(&Candidate, f32)> = candidates
-                .iter()
-                .filter_map(|c| Some((c, self.score_candidate_only(&query, c, table, rows, pats)?)))
-                .filter(|(_, score)| *score >= req.threshold)
-                .collect();
             scored.sort_by(|a, b| {
                 b.1.partial_cmp(&a.1)
                     .unwrap_or(std::cmp::Ordering::Equal)

@@ -208,7 +208,7 @@ pub const GLUED_MIN_LEN: usize = 5;
 /// pair. At 0.8 a typo needs `d ≤ len / 3` (so the lengths differ by at most a third), a
 /// variant needs equal keys, and the key similarity of transliterated words needs keys at
 /// most one letter apart in length or a `v` / `y` in a key.
-#[inline]
+#[inline(always)]
 pub fn may_reach_glued_min(
     translit: bool,
     a: &str,

@@ -272,6 +272,23 @@ impl Algorithm {
             }
         }
         let (mut name_score, quality, al_score) = best?;
+        let (adj, id) = self.attribute_adjustment(query, attrs);
+        if quality == NameQuality::Weak && id {
+            name_score = al_score;
+        }
+        Some((name_score + adj).clamp(0.0, 1.0))
+    }
+
+    /// The multiplier on the name score of a listed name of quality `q` (weak aliases and
+    /// former names count less).
+    pub fn quality_factor(&self, q: NameQuality) -> f32 {
+        quality_factor(&self.config, q)
+    }
+
+    /// What the attributes add to the name score (the sum of the effects, as
+    /// [`Algorithm::score_with`] sums them), and whether a document number agrees (a weak
+    /// alias then counts in full).
+    pub fn attribute_adjustment(&self, query: &Query, attrs: CandidateAttrs<'_>) -> (f32, bool) {
         let cfg = &self.config.attributes;
         // The effects in the order `score_with` lists the evidence, summed the same way.
         let mut effects = [0.0f32; 4];
@@ -294,12 +311,9 @@ impl Algorithm {
             add(attributes::kind_effect(kind, attrs.kind, cfg));
         }
         let id = attributes::identifier_agrees(&query.identifiers, attrs.identifiers);
-        if quality == NameQuality::Weak && id {
-            name_score = al_score;
-        }
         add(id.then_some(cfg.identifier_bonus));
         let adj: f32 = effects[..k].iter().sum();
-        Some((name_score + adj).clamp(0.0, 1.0))
+        (adj, id)
     }
 }
 
