@@ -196,15 +196,30 @@ fn fuzzy_legal_form(word: &str) -> Option<&'static str> {
     if word.len() < 6 {
         return None;
     }
+    let wm = letters(word);
     LEGAL_FORMS
         .iter()
         .filter(|(w, _)| w.len() >= 6)
         .find(|(w, _)| {
             let max = if w.len() >= 10 { 2 } else { 1 };
-            w.len().abs_diff(word.len()) <= max
-                && bounded_distance(w.as_bytes(), word.as_bytes()) <= max
+            if w.len().abs_diff(word.len()) > max {
+                return false;
+            }
+            // Each letter on one side only costs an edit (a cheap lower bound of the distance).
+            let fm = letters(w);
+            if (fm & !wm).count_ones() as usize > max || (wm & !fm).count_ones() as usize > max {
+                return false;
+            }
+            bounded_distance(w.as_bytes(), word.as_bytes()) <= max
         })
         .map(|(_, c)| *c)
+}
+
+/// The set of bytes of a word, folded onto 64 bits. Two bytes may share a bit; that only
+/// weakens the bound (a bit set on one side only still stands for a letter on one side only).
+#[inline]
+fn letters(word: &str) -> u64 {
+    word.bytes().fold(0u64, |m, b| m | (1u64 << (b & 63)))
 }
 
 /// Levenshtein distance with adjacent transpositions (small words only).
