@@ -487,7 +487,8 @@ mod tests {
         let f = std::fs::File::create(&path).unwrap();
         f.set_len(MAX_DOWNLOAD + 1).unwrap(); // sparse: no disk used
         let mut engine = Engine::in_memory().unwrap();
-        let err = engine.import_files(Source::Un, std::slice::from_ref(&path), None, false).unwrap_err();
+        let err =
+            engine.import_files(Source::Un, std::slice::from_ref(&path), None, false).unwrap_err();
         assert!(matches!(err, Error::Usage(_)), "{err:?}");
         assert!(err.to_string().contains("larger than any list file"), "{err}");
         assert!(engine.lists().unwrap().is_empty());
