@@ -9,9 +9,12 @@
 //! 2. the words (and glued word pairs) of the added and amended entries are indexed on their
 //!    own (a small [`sanctions_index::Index`]), and every distinct word of the customers' names
 //!    (kept by the store) is looked up in it with the same lookup keys and word similarity as
-//!    screening; the customers holding a word that meets a changed entry's word with at least
-//!    [`min_word_similarity`] (below it no name can reach the threshold), plus those with an
-//!    alert on a changed entry, are the candidates;
+//!    screening, giving each word its best similarity with a changed entry; then every
+//!    customer of the [`CustomerIndex`] (each customer's word ids, saved with the previous run
+//!    and patched with the customers changed since) with a reached word gets an upper bound of
+//!    its score — the weighted share of its name those similarities cover, plus the bonuses
+//!    its attributes could earn — and those whose bound comes within [`DELTA_MARGIN`] of the
+//!    threshold, plus those with an alert on a changed entry, are the candidates;
 //! 3. each candidate is screened exactly as a full run screens it (same index over the whole
 //!    current lists, same threshold and limit), and its hits on changed entries are kept, so
 //!    the alerts equal those of a full re-screen for the changed entries;
@@ -33,8 +36,9 @@ use sanctions_score::{
     sim_masked,
 };
 use sanctions_store::{
-    Alert, AlertHit, Customer, CustomerUpsert, DecideOutcome, MonitorRun, RunMode, RunRecord,
-    RunSummary, RunVersion, Verdict,
+    Alert, AlertHit, Customer, CustomerIndex, CustomerUpsert, DecideOutcome, FLAG_BIRTH_DATE,
+    FLAG_IDENTIFIERS, FLAG_NATIONALITY, MonitorRun, RunMode, RunRecord, RunSummary, RunVersion,
+    Verdict,
 };
 use sanctions_text::detect_script;
 use serde::Serialize;
@@ -178,34 +182,25 @@ fn screen_customers(
     }))
 }
 
-/// The lowest word similarity a customer needs with some word of an entry to reach
-/// `threshold`: a name score is a weighted mean of word similarities (never above the best
-/// one), and attributes add at most the sum of their bonuses.
-pub fn min_word_similarity(threshold: f32) -> f32 {
-    let a = &Algorithm::default().config.attributes;
-    let bonus = a.dob_exact_bonus.max(a.dob_year_bonus) + a.nationality_bonus + a.identifier_bonus;
-    (threshold - bonus).clamp(0.2, 1.0)
-}
-
 /// One word (or two adjacent words glued) of a changed entry's names.
 struct ListedWord {
     text: String,
     key: String,
     mask: u64,
     transliterated: bool,
+    /// The changed entries (positions in the slice given) whose names hold it.
+    entries: Vec<u32>,
 }
 
-/// Which of `words` meet a word of `entries` with at least `min_sim`, found with the
-/// screening's lookup keys (variant keys, typo keys) and measured with its word similarity.
-fn words_reaching(
-    entries: &[Entity],
-    words: &[(i64, String)],
-    min_sim: f32,
-    threads: usize,
-) -> Vec<i64> {
+/// A customer word's best similarity with the words of each changed entry it meets.
+type Reach = Vec<(u32, f32)>;
+
+/// The words (and glued word pairs) of the changed entries' names.
+fn listed_units(entries: &[Entity]) -> Vec<ListedWord> {
     let mut seen: HashMap<(String, bool), usize> = HashMap::new();
     let mut listed: Vec<ListedWord> = Vec::new();
-    for e in entries {
+    for (ei, e) in entries.iter().enumerate() {
+        let ei = ei as u32;
         for n in &e.names {
             let translit =
                 n.script == Some(Script::Arabic) || detect_script(&n.full) == Script::Arabic;
@@ -216,18 +211,32 @@ fn words_reaching(
                 .map(|t| (&t.text, &t.key))
                 .chain(p.glued.iter().map(|g| (&g.text, &g.key)));
             for (text, key) in units {
-                seen.entry((text.clone(), translit)).or_insert_with(|| {
+                let at = *seen.entry((text.clone(), translit)).or_insert_with(|| {
                     listed.push(ListedWord {
                         text: text.clone(),
                         key: key.clone(),
                         mask: letter_mask(text),
                         transliterated: translit,
+                        entries: Vec::new(),
                     });
                     listed.len() - 1
                 });
+                if listed[at].entries.last() != Some(&ei) {
+                    listed[at].entries.push(ei);
+                }
             }
         }
     }
+    listed
+}
+
+/// For each of `words` that meets a unit of `listed`, found with the screening's lookup keys
+/// (variant keys, typo keys), its best word similarity with the units of each entry it meets.
+fn words_reaching(
+    listed: &[ListedWord],
+    words: &[(i64, String)],
+    threads: usize,
+) -> Vec<(i64, Reach)> {
     if listed.is_empty() {
         return Vec::new();
     }
@@ -238,7 +247,13 @@ fn words_reaching(
         .enumerate()
         .map(|(i, w)| {
             let mut e = Entity::new(Source::Un, i.to_string(), i.to_string(), EntityKind::Unknown);
-            e.names.push(Name::new(w.text.clone(), NameQuality::Primary));
+            let mut name = Name::new(w.text.clone(), NameQuality::Primary);
+            // A word transliterated from Arabic is compared as such (consonant keys), as the
+            // screening index compares it.
+            if w.transliterated {
+                name.script = Some(Script::Arabic);
+            }
+            e.names.push(name);
             e
         })
         .collect();
@@ -249,18 +264,176 @@ fn words_reaching(
             ScreenRequest { name: text.clone(), threshold: 0.0, limit: 1, ..Default::default() };
         let q = small.prepare(&req);
         let tokens = &q.name.tokens;
-        let reached = small.candidates_at(&q, 0.0);
-        let hit = reached.into_iter().any(|i| {
+        let mut reach: Reach = Vec::new();
+        for i in small.candidates_at(&q, 0.0) {
             let w = &listed[i];
-            tokens.iter().any(|t| {
-                let translit = w.transliterated || q.name.transliterated;
-                sim_masked(translit, &t.text, &t.key, letter_mask(&t.text), &w.text, &w.key, w.mask)
-                    .value
-                    >= min_sim
-            })
-        });
-        if hit { vec![*id] } else { Vec::new() }
+            let translit = w.transliterated || q.name.transliterated;
+            let best = tokens
+                .iter()
+                .map(|t| {
+                    let m = letter_mask(&t.text);
+                    sim_masked(translit, &t.text, &t.key, m, &w.text, &w.key, w.mask).value
+                })
+                .fold(0.0f32, f32::max);
+            if best <= 0.0 {
+                continue;
+            }
+            for &e in &w.entries {
+                match reach.iter_mut().find(|(x, _)| *x == e) {
+                    Some((_, s)) => *s = s.max(best),
+                    None => reach.push((e, best)),
+                }
+            }
+        }
+        if reach.is_empty() { Vec::new() } else { vec![(*id, reach)] }
     })
+}
+
+/// Slack on the delta run's bound (see [`delta_candidates`]): a customer whose bound falls
+/// short of the threshold by less than this is still screened.
+pub const DELTA_MARGIN: f32 = 0.05;
+
+/// The most a customer's attributes can add to a score, by what the customer gave.
+fn attribute_bonus(flags: u8) -> f32 {
+    let a = &Algorithm::default().config.attributes;
+    let mut b = 0.0;
+    if flags & FLAG_BIRTH_DATE != 0 {
+        b += a.dob_exact_bonus.max(a.dob_year_bonus);
+    }
+    if flags & FLAG_NATIONALITY != 0 {
+        b += a.nationality_bonus;
+    }
+    if flags & FLAG_IDENTIFIERS != 0 {
+        b += a.identifier_bonus;
+    }
+    b
+}
+
+/// The customers (rowids) of `ix` that a changed entry may hit: those whose name words can
+/// still reach the threshold against one changed entry.
+///
+/// A score is at most the name's query coverage (`Σ weight × similarity / Σ weight` over the
+/// customer's words; the name score multiplies it by the listed name's coverage, at most 1)
+/// plus the bonuses of the attributes the customer gave. With `reach[w]` the best similarity
+/// of word `w` with the words of each changed entry it meets and `weight[w]` its weight in
+/// the screening index, a customer's bound is the largest, over the entries its words meet,
+/// of `Σ weight × similarity / Σ weight`; it is kept when that bound, plus its possible
+/// bonuses and [`DELTA_MARGIN`], reaches `threshold`. Weights are computed only for the words
+/// of customers with at least one reached word.
+/// A customer word as the screening index sees it: weight, and its token (text, key, mask).
+struct WordInfo {
+    weight: f32,
+    text: String,
+    key: String,
+    mask: u64,
+}
+
+impl WordInfo {
+    fn new(text: &str, index: &Index) -> WordInfo {
+        let req = ScreenRequest { name: text.to_string(), ..Default::default() };
+        let q = index.prepare(&req);
+        // A word tokenised alone is one token; should it split, its parts' weights add.
+        let weight = q.name.tokens.iter().map(|t| t.weight).sum::<f32>();
+        let (text, key) = q
+            .name
+            .tokens
+            .first()
+            .map_or((text.to_string(), String::new()), |t| (t.text.clone(), t.key.clone()));
+        let mask = letter_mask(&text);
+        WordInfo { weight, text, key, mask }
+    }
+}
+
+fn delta_candidates(
+    ix: &CustomerIndex,
+    reach: &[Reach],
+    word_text: &[Option<&str>],
+    listed: &[ListedWord],
+    entries: usize,
+    index: &Index,
+    threshold: f32,
+) -> Vec<i64> {
+    let mut info: Vec<Option<WordInfo>> = (0..reach.len()).map(|_| None).collect();
+    let mut units_of: Vec<Vec<usize>> = vec![Vec::new(); entries];
+    for (u, l) in listed.iter().enumerate() {
+        for &e in &l.entries {
+            units_of[e as usize].push(u);
+        }
+    }
+    // The best similarity of a text with the units of an entry, compared directly (for the
+    // words the lookup keys did not reach: glued units, distant spellings).
+    let direct = |text: &str, key: &str, mask: u64, e: u32| -> f32 {
+        units_of[e as usize]
+            .iter()
+            .map(|&u| {
+                let l = &listed[u];
+                sim_masked(l.transliterated, text, key, mask, &l.text, &l.key, l.mask).value
+            })
+            .fold(0.0f32, f32::max)
+    };
+    // Direct similarities by (word, entry), computed once: NaN until then.
+    let mut direct_cache: Vec<f32> = vec![f32::NAN; reach.len() * entries];
+    let none: Reach = Vec::new();
+    let reach_of = |w: u32| reach.get(w as usize).unwrap_or(&none);
+    let mut covered: Vec<(u32, f32)> = Vec::new();
+    let mut out = Vec::new();
+    // The share of a query that screening's retrieval needs reached by lookup keys.
+    let share =
+        (RetrievalConfig::default().min_coverage + (threshold - DEFAULT_THRESHOLD)).clamp(0.2, 1.0);
+    for i in 0..ix.len() {
+        let words = ix.words_of(i);
+        if words.iter().all(|&w| reach_of(w).is_empty()) {
+            continue;
+        }
+        for &w in words {
+            let w = w as usize;
+            if info[w].is_none() {
+                info[w] = Some(WordInfo::new(word_text[w].unwrap_or(""), index));
+            }
+        }
+        let info = &info;
+        let info_of = |w: usize| info[w].as_ref().expect("filled above");
+        let need = threshold - attribute_bonus(ix.flags[i]) - DELTA_MARGIN;
+        covered.clear();
+        let mut den = 0.0f32;
+        for &w in words {
+            let wt = info_of(w as usize).weight;
+            den += wt;
+            for &(e, s) in reach_of(w) {
+                match covered.iter_mut().find(|(x, _)| *x == e) {
+                    Some((_, c)) => *c += wt * s,
+                    None => covered.push((e, wt * s)),
+                }
+            }
+        }
+        if den <= 0.0 || covered.iter().any(|(_, c)| *c >= need * den) {
+            out.push(ix.rowids[i]);
+            continue;
+        }
+        // Screening retrieves a name only when the words its lookup keys reach cover
+        // `share` of the query: entries below it cannot be hit at all.
+        let floor = (share - DELTA_MARGIN) * den;
+        // Not enough through the lookup keys: for each entry a word reached, compare the
+        // customer's words with the entry's words directly (a spelling the keys do not
+        // reach), and keep the better similarity.
+        let kept = covered.iter().filter(|(_, c)| *c >= floor).any(|&(e, _)| {
+            let mut got = 0.0f32;
+            for &w in words {
+                let keyed = reach_of(w).iter().find(|(x, _)| *x == e).map_or(0.0, |(_, s)| *s);
+                let cell = &mut direct_cache[w as usize * entries + e as usize];
+                if cell.is_nan() {
+                    let wi = info_of(w as usize);
+                    *cell = direct(&wi.text, &wi.key, wi.mask, e);
+                }
+                got += info_of(w as usize).weight * keyed.max(*cell);
+            }
+            got >= need * den
+        });
+        if kept {
+            out.push(ix.rowids[i]);
+        }
+    }
+    out
 }
 
 impl Engine {
@@ -305,7 +478,9 @@ impl Engine {
             let customers = self.store.customers(false)?;
             summary.customers_screened = customers.len();
             let hits = screen_customers(&snapshot, &customers, opts.threshold, threads, &|_| true)?;
+            let customer_index = Some(self.store.customer_index_rows(false)?);
             RunRecord {
+                customer_index,
                 mode: RunMode::Full,
                 algorithm,
                 threshold: opts.threshold,
@@ -359,26 +534,51 @@ impl Engine {
             let mut hits =
                 screen_customers(&snapshot, &pending, opts.threshold, threads, &|_| true)?;
 
-            // 2. Candidates for the changed entries, through the customers' words.
+            // 2. Candidates for the changed entries, through the customers' words: the
+            // index of the last run patched with the pending customers.
+            let pending_rows = self.store.customer_index_rows(true)?;
+            let base = match self.store.saved_customer_index()? {
+                Some(ix) => ix,
+                None => self.store.customer_index_rows(false)?,
+            };
+            let customer_index = base.merge(&pending_rows);
             let changed_entities: Vec<Entity> = entities
                 .iter()
                 .zip(&is_changed)
                 .filter(|(_, c)| **c)
                 .map(|(e, _)| e.clone())
                 .collect();
-            let words = if changed_entities.is_empty() {
-                Vec::new()
-            } else {
-                self.store.customer_words()?
-            };
-            let min_sim = min_word_similarity(opts.threshold);
-            let reached = words_reaching(&changed_entities, &words, min_sim, threads);
+            let mut rowids: Vec<i64> = Vec::new();
+            if !changed_entities.is_empty() {
+                let words = self.store.customer_words()?;
+                let size = words.iter().map(|(id, _)| *id as usize + 1).max().unwrap_or(0);
+                let mut word_text: Vec<Option<&str>> = vec![None; size];
+                for (id, text) in &words {
+                    word_text[*id as usize] = Some(text.as_str());
+                }
+                let listed = listed_units(&changed_entities);
+                let mut reach: Vec<Reach> = vec![Vec::new(); size];
+                for (id, r) in words_reaching(&listed, &words, threads) {
+                    reach[id as usize] = r;
+                }
+                rowids = delta_candidates(
+                    &customer_index,
+                    &reach,
+                    &word_text,
+                    &listed,
+                    changed_entities.len(),
+                    snapshot.index(),
+                    opts.threshold,
+                );
+            }
             let alerted = self.store.customers_alerted_on(&changed)?;
-            let candidates: Vec<Customer> = if reached.is_empty() && alerted.is_empty() {
-                Vec::new()
-            } else {
-                self.store.customers_matching(&reached, &alerted)?
-            };
+            let mut candidates = self.store.customers_by_rowid(&rowids)?;
+            if !alerted.is_empty() {
+                let known: HashSet<String> = candidates.iter().map(|c| c.id.clone()).collect();
+                let extra: Vec<String> =
+                    alerted.into_iter().filter(|id| !known.contains(id)).collect();
+                candidates.extend(self.store.customers_matching(&[], &extra)?);
+            }
             let candidates: Vec<Customer> =
                 candidates.into_iter().filter(|c| !pending_ids.contains(c.id.as_str())).collect();
             summary.customers_rescored = candidates.len();
@@ -388,6 +588,7 @@ impl Engine {
                 is_changed[i]
             })?);
             RunRecord {
+                customer_index: Some(customer_index),
                 mode: RunMode::Delta,
                 algorithm,
                 threshold: opts.threshold,

@@ -42,6 +42,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod customer_index;
 mod diff;
 mod error;
 mod exemptions;
@@ -53,6 +54,7 @@ mod schema;
 mod store;
 mod version_ref;
 
+pub use customer_index::{CustomerIndex, FLAG_BIRTH_DATE, FLAG_IDENTIFIERS, FLAG_NATIONALITY};
 pub use diff::{Amendment, Diff, EntrySummary, SchemaChange};
 pub use error::{Error, Result};
 pub use history::{HistoryEvent, HistoryStep};

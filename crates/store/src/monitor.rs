@@ -164,6 +164,8 @@ pub struct RunRecord {
     pub hits: Vec<AlertHit>,
     /// Screening counts (the alert counts are filled in by the store).
     pub summary: RunSummary,
+    /// The words of every customer as of this run, saved with it for the next delta run.
+    pub customer_index: Option<crate::CustomerIndex>,
 }
 
 /// A recorded run.
@@ -468,7 +470,11 @@ impl Store {
             as usize)
     }
 
-    fn read_customers(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<Customer>> {
+    pub(crate) fn read_customers(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<Customer>> {
         let mut st = self.conn.prepare_cached(sql)?;
         let mut rows = st.query(params)?;
         let mut out = Vec::new();
@@ -781,6 +787,9 @@ impl Store {
                 }
             }
         }
+        if let Some(ix) = &run.customer_index {
+            Store::save_customer_index(&tx, run_id, ix)?;
+        }
         summary.open =
             tx.query_row("SELECT count(*) FROM alert WHERE status = 'open'", [], |r| {
                 r.get::<_, i64>(0)
@@ -945,6 +954,7 @@ mod tests {
             removed_entries: Vec::new(),
             hits,
             summary: RunSummary::default(),
+            customer_index: None,
         }
     }
 

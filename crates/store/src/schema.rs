@@ -24,6 +24,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration { name: "0001_init", sql: include_str!("../migrations/0001_init.sql") },
     Migration { name: "0002_monitoring", sql: include_str!("../migrations/0002_monitoring.sql") },
     Migration { name: "0003_exemptions", sql: include_str!("../migrations/0003_exemptions.sql") },
+    Migration {
+        name: "0004_customer_index",
+        sql: include_str!("../migrations/0004_customer_index.sql"),
+    },
 ];
 
 /// The schema version this build writes and reads.
