@@ -779,20 +779,23 @@ impl Index {
             }
         }
         let need = self.min_share(threshold) * q.total_weight;
-        let mut passing: Vec<(u32, u16, f32)> = Vec::new();
+        // Name ids run in (entity, position) order, so sorting (id, bound bits) sorts by
+        // entity and position.
+        let mut passing: Vec<u64> = Vec::new();
         for &id in &s.touched {
             let i = id as usize;
             let b = s.bound[i];
             s.bound[i] = 0.0;
             s.last_unit[i] = u32::MAX;
             if b >= need {
-                let (e, local) = self.names[i];
-                passing.push((e, local, b));
+                passing.push((u64::from(id) << 32) | u64::from(b.to_bits()));
             }
         }
-        passing.sort_unstable_by_key(|p| (p.0, p.1));
+        passing.sort_unstable();
         let mut out: Vec<Candidate> = Vec::new();
-        for (e, local, b) in passing {
+        for p in passing {
+            let (e, local) = self.names[(p >> 32) as usize];
+            let b = f32::from_bits(p as u32);
             match out.last_mut() {
                 Some(c) if c.entity == e as usize => {
                     c.names.push(local);
@@ -801,7 +804,8 @@ impl Index {
                 _ => out.push(Candidate { entity: e as usize, names: vec![local], bound: b }),
             }
         }
-        out.sort_by(|a, b| {
+        // Entities are distinct: a total order, so an unstable sort gives the same order.
+        out.sort_unstable_by(|a, b| {
             b.bound
                 .partial_cmp(&a.bound)
                 .unwrap_or(std::cmp::Ordering::Equal)
