@@ -216,6 +216,8 @@ async fn screening_reads_errors_and_audit() {
     assert_eq!(st, StatusCode::OK, "{e}");
     assert_eq!(e["entity"]["reference"], "TAi.026");
     assert_eq!(e["version"]["source"], "un");
+    assert_eq!(e["regimes"][0]["id"], "un-taliban", "{e}");
+    assert_eq!(e["regimes"][0]["measures"][1], "travel_ban", "{e}");
     let (st, e) = s.get("/v1/entities/un/TAi.026?as_of=2026-06-01").await;
     assert_eq!(st, StatusCode::OK, "{e}");
     let (st, h) = s.get("/v1/entities/un/TAi.026/history").await;

@@ -32,7 +32,8 @@ fn check_reference(reference: &str) -> Result<(), ApiError> {
 }
 
 /// `GET /v1/entities/{source}/{reference}?as_of=`: the entry in the latest versions, or in
-/// those in force on `as_of`, with the version it was read from.
+/// those in force on `as_of`, with the version it was read from and its regimes and measures
+/// (as catalogued).
 #[tracing::instrument(skip_all)]
 pub(crate) async fn show(
     State(state): State<AppState>,
@@ -47,7 +48,8 @@ pub(crate) async fn show(
     })
     .await?;
     tracing::info!(version = version.id, "entity read");
-    Ok(Json(json!({ "entity": entity, "version": public_version(version) })))
+    let regimes = sanctions_engine::regime_catalogue::regimes_for(&entity);
+    Ok(Json(json!({ "entity": entity, "version": public_version(version), "regimes": regimes })))
 }
 
 /// `GET /v1/entities/{source}/{reference}/history`: every revision of the entry with the
