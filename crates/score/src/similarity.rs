@@ -140,7 +140,9 @@ fn osa_bits_peq(peq: &[u64; 37], n: usize, b: &[u8]) -> Option<usize> {
 fn osa_rows(a: &[u8], b: &[u8], max: usize) -> usize {
     let (n, m) = (a.len(), b.len());
     const CAP: usize = 64;
-    if m + 1 > CAP {
+    // The stack rows hold distances as u8: a word of 255 letters or more would overflow them
+    // (found by fuzzing the HTTP API with a 340-letter name; docs/reliability.md).
+    if m + 1 > CAP || n >= usize::from(u8::MAX) {
         // Very long words: plain Levenshtein on the heap.
         let mut prev: Vec<usize> = (0..=m).collect();
         let mut cur = vec![0; m + 1];
@@ -464,6 +466,20 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Regression: a word of 255 letters or more against a short one overflowed the u8 rows
+    /// (a panic in debug builds, a wrong distance in release).
+    #[test]
+    fn very_long_words_do_not_overflow() {
+        let long = vec![b'q'; 300];
+        let short = vec![b'q'; 60];
+        assert_eq!(osa_distance(&long, &short, usize::MAX / 2), 240);
+        assert_eq!(osa_distance(&long, &short, 250), 240);
+        assert_eq!(OsaPattern::new(&long).distance(&long, &short, 250), 240);
+        let mut other = long.clone();
+        other[299] = b'a';
+        assert_eq!(osa_distance(&other, &short, 250), 240);
     }
 
     #[test]
