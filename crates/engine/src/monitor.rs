@@ -309,17 +309,6 @@ fn attribute_bonus(flags: u8) -> f32 {
     b
 }
 
-/// The customers (rowids) of `ix` that a changed entry may hit: those whose name words can
-/// still reach the threshold against one changed entry.
-///
-/// A score is at most the name's query coverage (`Σ weight × similarity / Σ weight` over the
-/// customer's words; the name score multiplies it by the listed name's coverage, at most 1)
-/// plus the bonuses of the attributes the customer gave. With `reach[w]` the best similarity
-/// of word `w` with the words of each changed entry it meets and `weight[w]` its weight in
-/// the screening index, a customer's bound is the largest, over the entries its words meet,
-/// of `Σ weight × similarity / Σ weight`; it is kept when that bound, plus its possible
-/// bonuses and [`DELTA_MARGIN`], reaches `threshold`. Weights are computed only for the words
-/// of customers with at least one reached word.
 /// A customer word as the screening index sees it: weight, and its token (text, key, mask).
 struct WordInfo {
     weight: f32,
@@ -344,6 +333,19 @@ impl WordInfo {
     }
 }
 
+/// The customers (rowids) of `ix` that a changed entry may hit: those whose name words can
+/// still reach the threshold against one changed entry.
+///
+/// A score is at most the name's query coverage (`Σ weight × similarity / Σ weight` over the
+/// customer's words; the name score multiplies it by the listed name's coverage, at most 1)
+/// plus the bonuses of the attributes the customer gave. With `reach[w]` the best similarity
+/// of word `w` with the words of each changed entry its lookup keys meet, and its weight in
+/// the screening index, a customer is kept when, for some entry, that share plus its possible
+/// bonuses and [`DELTA_MARGIN`] reaches `threshold`. Otherwise, for the entries whose
+/// key-reached share passes screening's own retrieval floor (below it screening never
+/// retrieves the entry), the customer's words are also compared with the entry's words
+/// directly, and the better similarity counts. Weights are computed only for the words of
+/// customers with at least one reached word.
 fn delta_candidates(
     ix: &CustomerIndex,
     reach: &[Reach],
@@ -371,8 +373,13 @@ fn delta_candidates(
             })
             .fold(0.0f32, f32::max)
     };
-    // Direct similarities by (word, entry), computed once: NaN until then.
-    let mut direct_cache: Vec<f32> = vec![f32::NAN; reach.len() * entries];
+    // Direct similarities by (word, entry), computed once: a dense table while it stays
+    // small (a few changed entries), else a map (a list monitored for the first time: every
+    // entry is new).
+    let dense = reach.len().saturating_mul(entries) <= 1 << 24;
+    let mut direct_dense: Vec<f32> =
+        if dense { vec![f32::NAN; reach.len() * entries] } else { Vec::new() };
+    let mut direct_map: HashMap<(u32, u32), f32> = HashMap::new();
     let none: Reach = Vec::new();
     let reach_of = |w: u32| reach.get(w as usize).unwrap_or(&none);
     let mut covered: Vec<(u32, f32)> = Vec::new();
@@ -420,12 +427,19 @@ fn delta_candidates(
             let mut got = 0.0f32;
             for &w in words {
                 let keyed = reach_of(w).iter().find(|(x, _)| *x == e).map_or(0.0, |(_, s)| *s);
-                let cell = &mut direct_cache[w as usize * entries + e as usize];
-                if cell.is_nan() {
-                    let wi = info_of(w as usize);
-                    *cell = direct(&wi.text, &wi.key, wi.mask, e);
-                }
-                got += info_of(w as usize).weight * keyed.max(*cell);
+                let wi = info_of(w as usize);
+                let d = if dense {
+                    let cell = &mut direct_dense[w as usize * entries + e as usize];
+                    if cell.is_nan() {
+                        *cell = direct(&wi.text, &wi.key, wi.mask, e);
+                    }
+                    *cell
+                } else {
+                    *direct_map
+                        .entry((w, e))
+                        .or_insert_with(|| direct(&wi.text, &wi.key, wi.mask, e))
+                };
+                got += wi.weight * keyed.max(d);
             }
             got >= need * den
         });
