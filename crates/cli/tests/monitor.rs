@@ -235,6 +235,47 @@ fn delta_finds_hits_on_transliterated_names() {
     assert_eq!(open_pairs(&copy), open_pairs(&db));
 }
 
+/// A list monitored for the first time (OFAC imported after a run on the UN list): all of it
+/// is new to the delta run, which must find what a full run finds.
+#[test]
+fn delta_run_covers_a_list_new_to_monitoring() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.sqlite");
+    let customers = dir.path().join("customers.csv");
+    std::fs::write(
+        &customers,
+        "id,name\nc1,Banco Nacional de Cuba\nc2,Mary Johnson\nc3,Abdul Kabir Mohammad Jan\n",
+    )
+    .unwrap();
+    import(&db, "2026-02-27");
+    json(&db, &["monitor", "add", customers.to_str().unwrap()]);
+    json(&db, &["monitor", "run"]);
+    let ofac = un_file("2026-02-27").parent().unwrap().parent().unwrap().join("ofac");
+    let trio: Vec<String> = ["sdn", "alt", "add"]
+        .iter()
+        .map(|k| ofac.join(format!("watchman-2021-07-07-{k}.csv")).display().to_string())
+        .collect();
+    let mut args = vec!["import", "ofac"];
+    args.extend(trio.iter().map(String::as_str));
+    ok(&db, &args);
+    let delta = json(&db, &["monitor", "run"]);
+    assert_eq!(delta["run"]["mode"], "delta");
+    assert!(open_pairs(&db).contains(&pair("c1", "306")), "{:?}", open_pairs(&db));
+    let copy = dir.path().join("copy.sqlite");
+    ok(&db, &["lists"]);
+    for ext in ["", "-wal", "-shm"] {
+        let from = PathBuf::from(format!("{}{ext}", db.display()));
+        if from.exists() {
+            std::fs::copy(&from, format!("{}{ext}", copy.display())).unwrap();
+        }
+    }
+    let full = json(&copy, &["monitor", "run", "--full"]);
+    for k in ["raised", "reopened", "cleared", "delisted"] {
+        assert_eq!(full["run"]["summary"][k], 0, "{k}: {:#}", full["run"]["summary"]);
+    }
+    assert_eq!(open_pairs(&copy), open_pairs(&db));
+}
+
 #[test]
 fn new_and_updated_customers_are_screened_in_full_by_a_delta_run() {
     let dir = tempfile::tempdir().unwrap();
