@@ -102,6 +102,32 @@ fn pair(c: &str, r: &str) -> (String, String) {
     (c.to_string(), r.to_string())
 }
 
+/// Copies the store (with its WAL) into `dir` and returns the copy.
+fn copy_store(db: &Path, dir: &Path) -> PathBuf {
+    let copy = dir.join("copy.sqlite");
+    ok(db, &["lists"]);
+    for ext in ["", "-wal", "-shm"] {
+        let from = PathBuf::from(format!("{}{ext}", db.display()));
+        if from.exists() {
+            std::fs::copy(&from, format!("{}{ext}", copy.display())).unwrap();
+        }
+    }
+    copy
+}
+
+/// The delta run just done equals a full re-screen: a forced full run on a copy of the store
+/// raises, re-opens, clears and delists nothing, and leaves the same open alerts.
+#[track_caller]
+fn assert_delta_equals_full(db: &Path, dir: &Path) {
+    let copy = copy_store(db, dir);
+    let full = json(&copy, &["monitor", "run", "--full"]);
+    assert_eq!(full["run"]["mode"], "full");
+    for k in ["raised", "reopened", "cleared", "delisted"] {
+        assert_eq!(full["run"]["summary"][k], 0, "{k}: {:#}", full["run"]["summary"]);
+    }
+    assert_eq!(open_pairs(&copy), open_pairs(db));
+}
+
 #[test]
 fn full_then_delta_runs_with_decisions_and_delisting() {
     let dir = tempfile::tempdir().unwrap();
@@ -183,21 +209,7 @@ fn full_then_delta_runs_with_decisions_and_delisting() {
     assert_eq!(nusra["status"], "delisted");
 
     // The delta equals a full re-screen: a forced full run on a copy changes nothing.
-    let copy = dir.path().join("copy.sqlite");
-    ok(&db, &["lists"]); // checkpoint-free read; copy the file with its WAL
-    for ext in ["", "-wal", "-shm"] {
-        let from = PathBuf::from(format!("{}{ext}", db.display()));
-        if from.exists() {
-            std::fs::copy(&from, format!("{}{ext}", copy.display())).unwrap();
-        }
-    }
-    let full = json(&copy, &["monitor", "run", "--full"]);
-    let s = &full["run"]["summary"];
-    assert_eq!(full["run"]["mode"], "full");
-    for k in ["raised", "reopened", "cleared", "delisted"] {
-        assert_eq!(s[k], 0, "{k}: {s:#}");
-    }
-    assert_eq!(open_pairs(&copy), open_pairs(&db));
+    assert_delta_equals_full(&db, dir.path());
 
     // Text output names the counts.
     let text = ok(&db, &["monitor", "run"]);
@@ -220,19 +232,7 @@ fn delta_finds_hits_on_transliterated_names() {
     import(&db, "2026-05-08");
     let delta = json(&db, &["monitor", "run"]);
     assert_eq!(delta["run"]["mode"], "delta");
-    let copy = dir.path().join("copy.sqlite");
-    ok(&db, &["lists"]);
-    for ext in ["", "-wal", "-shm"] {
-        let from = PathBuf::from(format!("{}{ext}", db.display()));
-        if from.exists() {
-            std::fs::copy(&from, format!("{}{ext}", copy.display())).unwrap();
-        }
-    }
-    let full = json(&copy, &["monitor", "run", "--full"]);
-    for k in ["raised", "reopened", "cleared", "delisted"] {
-        assert_eq!(full["run"]["summary"][k], 0, "{k}: {:#}", full["run"]["summary"]);
-    }
-    assert_eq!(open_pairs(&copy), open_pairs(&db));
+    assert_delta_equals_full(&db, dir.path());
 }
 
 /// A list monitored for the first time (OFAC imported after a run on the UN list): all of it
@@ -261,19 +261,7 @@ fn delta_run_covers_a_list_new_to_monitoring() {
     let delta = json(&db, &["monitor", "run"]);
     assert_eq!(delta["run"]["mode"], "delta");
     assert!(open_pairs(&db).contains(&pair("c1", "306")), "{:?}", open_pairs(&db));
-    let copy = dir.path().join("copy.sqlite");
-    ok(&db, &["lists"]);
-    for ext in ["", "-wal", "-shm"] {
-        let from = PathBuf::from(format!("{}{ext}", db.display()));
-        if from.exists() {
-            std::fs::copy(&from, format!("{}{ext}", copy.display())).unwrap();
-        }
-    }
-    let full = json(&copy, &["monitor", "run", "--full"]);
-    for k in ["raised", "reopened", "cleared", "delisted"] {
-        assert_eq!(full["run"]["summary"][k], 0, "{k}: {:#}", full["run"]["summary"]);
-    }
-    assert_eq!(open_pairs(&copy), open_pairs(&db));
+    assert_delta_equals_full(&db, dir.path());
 }
 
 #[test]
