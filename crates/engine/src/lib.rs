@@ -19,7 +19,8 @@ mod snapshot;
 pub use error::{Error, Result};
 pub use import::{FileRole, ImportReport, SourceUrls, detect_files};
 pub use monitor::{
-    MONITOR_LIMIT, MonitorOptions, MonitorReport, algorithm_id, customer_request, name_words,
+    MAX_CUSTOMER_ID_BYTES, MAX_CUSTOMER_NAME_BYTES, MONITOR_LIMIT, MonitorOptions, MonitorReport,
+    algorithm_id, check_customer, customer_request, name_words,
 };
 pub use regimes::{
     CheckedEntry, NOT_LEGAL_ADVICE, NewExemption, PaymentCheck, PaymentHit, TravelCheck,

@@ -82,6 +82,44 @@ pub fn algorithm_id() -> String {
     format!("{ALGORITHM_NAME}/{ALGORITHM_VERSION}")
 }
 
+/// Longest customer id accepted, in bytes.
+pub const MAX_CUSTOMER_ID_BYTES: usize = 200;
+/// Longest customer name accepted, in bytes.
+pub const MAX_CUSTOMER_NAME_BYTES: usize = 1000;
+
+/// A customer as given, trimmed (empty optional fields dropped) and checked: an id and a name
+/// within bounds, a birth date and kind that parse. The error says what is wrong; callers add
+/// where (a file line, a request item).
+pub fn check_customer(c: Customer) -> Result<Customer> {
+    let opt = |s: Option<String>| s.map(|x| x.trim().to_string()).filter(|x| !x.is_empty());
+    let c = Customer {
+        id: c.id.trim().to_string(),
+        name: c.name.trim().to_string(),
+        birth_date: opt(c.birth_date),
+        nationality: opt(c.nationality),
+        kind: opt(c.kind),
+        identifiers: c.identifiers.into_iter().filter_map(|s| opt(Some(s))).collect(),
+    };
+    let usage = |m: String| Err(Error::Usage(m));
+    if c.id.is_empty() {
+        return usage("empty id".into());
+    }
+    if c.id.len() > MAX_CUSTOMER_ID_BYTES {
+        return usage(format!("id longer than {MAX_CUSTOMER_ID_BYTES} bytes"));
+    }
+    if c.name.is_empty() {
+        return usage(format!("customer {}: empty name", c.id));
+    }
+    if c.name.len() > MAX_CUSTOMER_NAME_BYTES {
+        return usage(format!(
+            "customer {}: name longer than {MAX_CUSTOMER_NAME_BYTES} bytes",
+            c.id
+        ));
+    }
+    customer_request(&c, DEFAULT_THRESHOLD)?;
+    Ok(c)
+}
+
 /// The screening request of a customer. Fails on a malformed birth date or kind.
 pub fn customer_request(c: &Customer, threshold: f32) -> Result<ScreenRequest> {
     let birth_date = c

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use sanctions_engine::{
-    Alert, Customer, DEFAULT_THRESHOLD, MonitorOptions, MonitorReport, Verdict, customer_request,
+    Alert, Customer, DEFAULT_THRESHOLD, MonitorOptions, MonitorReport, Verdict,
 };
 use serde::Deserialize;
 
@@ -68,17 +68,7 @@ fn opt(s: Option<String>) -> Option<String> {
 
 /// Checks one customer; the error says what is wrong (the caller adds file:line).
 fn check(c: Customer) -> Result<Customer> {
-    if c.id.trim().is_empty() {
-        bail!("empty id");
-    }
-    if c.name.trim().is_empty() {
-        bail!("customer {}: empty name", c.id);
-    }
-    if c.name.len() > 1000 {
-        bail!("customer {}: name longer than 1000 bytes", c.id);
-    }
-    customer_request(&c, DEFAULT_THRESHOLD)?;
-    Ok(c)
+    Ok(sanctions_engine::check_customer(c)?)
 }
 
 /// Reads a customers file: CSV (by extension) with a header, else JSONL.

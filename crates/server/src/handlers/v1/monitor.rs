@@ -13,7 +13,6 @@ use serde_json::{Value, json};
 use crate::audit;
 use crate::error::ApiError;
 use crate::extract::{Admin, ApiJson, ApiPath, ApiQuery, Ctx};
-use crate::handlers::v1::screen::MAX_NAME_BYTES;
 use crate::state::AppState;
 
 /// Longest customer id, reason or name of who decided, in bytes.
@@ -183,40 +182,24 @@ pub(crate) struct CustomersBody {
     customers: Vec<Value>,
 }
 
-fn opt(s: Option<String>) -> Option<String> {
-    s.map(|x| x.trim().to_string()).filter(|x| !x.is_empty())
-}
-
 fn check_customer(v: Value, i: usize) -> Result<Customer, ApiError> {
     let at = format!("customers[{i}]: ");
     let err = |m: String| ApiError::InvalidField(format!("{at}{m}"));
     let c: CustomerIn = serde_json::from_value(v).map_err(|e| err(e.to_string()))?;
     let id = match c.id {
-        Value::String(s) => s.trim().to_string(),
+        Value::String(s) => s,
         Value::Number(n) => n.to_string(),
         other => return Err(err(format!("id must be a string or a number, got {other}"))),
     };
-    if id.is_empty() || id.len() > MAX_SHORT_BYTES {
-        return Err(err(format!("id must be 1 to {MAX_SHORT_BYTES} bytes")));
-    }
-    let name = c.name.trim().to_string();
-    if name.is_empty() {
-        return Err(err("name is empty".into()));
-    }
-    if name.len() > MAX_NAME_BYTES {
-        return Err(err(format!("name is longer than {MAX_NAME_BYTES} bytes")));
-    }
     let customer = Customer {
         id,
-        name,
-        birth_date: opt(c.birth_date),
-        nationality: opt(c.nationality),
-        kind: opt(c.kind),
-        identifiers: c.identifiers.into_iter().filter_map(|s| opt(Some(s))).collect(),
+        name: c.name,
+        birth_date: c.birth_date,
+        nationality: c.nationality,
+        kind: c.kind,
+        identifiers: c.identifiers,
     };
-    sanctions_engine::customer_request(&customer, sanctions_engine::DEFAULT_THRESHOLD)
-        .map_err(|e| err(e.to_string()))?;
-    Ok(customer)
+    sanctions_engine::check_customer(customer).map_err(|e| err(e.to_string()))
 }
 
 /// `POST /v1/monitor/customers` (admin): registers customers (an id again updates it).
