@@ -629,7 +629,7 @@ impl Engine {
                 let known: HashSet<String> = candidates.iter().map(|c| c.id.clone()).collect();
                 let extra: Vec<String> =
                     alerted.into_iter().filter(|id| !known.contains(id)).collect();
-                candidates.extend(self.store.customers_matching(&[], &extra)?);
+                candidates.extend(self.store.customers_by_id(&extra)?);
             }
             let candidates: Vec<Customer> =
                 candidates.into_iter().filter(|c| !pending_ids.contains(c.id.as_str())).collect();

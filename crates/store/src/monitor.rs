@@ -507,36 +507,16 @@ impl Store {
         Ok(st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The customers whose names hold any of these words, or have any of these ids.
-    pub fn customers_matching(&self, word_ids: &[i64], ids: &[String]) -> Result<Vec<Customer>> {
-        let mut rowids: Vec<i64> = Vec::new();
-        {
-            let mut st = self
-                .conn
-                .prepare_cached("SELECT customer FROM customer_word_link WHERE word_id = ?1")?;
-            for w in word_ids {
-                let mut q = st.query([w])?;
-                while let Some(r) = q.next()? {
-                    rowids.push(r.get(0)?);
-                }
-            }
-            let mut st = self.conn.prepare_cached("SELECT rowid FROM customer WHERE id = ?1")?;
-            for id in ids {
-                if let Some(r) = st.query_row([id], |r| r.get(0)).optional()? {
-                    rowids.push(r);
-                }
+    /// The customers with these ids (unknown ids are skipped), in rowid order.
+    pub fn customers_by_id(&self, ids: &[String]) -> Result<Vec<Customer>> {
+        let mut rowids: Vec<i64> = Vec::with_capacity(ids.len());
+        let mut st = self.conn.prepare_cached("SELECT rowid FROM customer WHERE id = ?1")?;
+        for id in ids {
+            if let Some(r) = st.query_row([id], |r| r.get(0)).optional()? {
+                rowids.push(r);
             }
         }
-        rowids.sort_unstable();
-        rowids.dedup();
-        let mut out = Vec::with_capacity(rowids.len());
-        for rowid in rowids {
-            out.extend(self.read_customers(
-                "SELECT id, name, birth_date, nationality, kind, identifiers FROM customer WHERE rowid = ?1",
-                [rowid],
-            )?);
-        }
-        Ok(out)
+        self.customers_by_rowid(&rowids)
     }
 
     /// The customers with an alert (in any state) on any of these entries.
@@ -978,12 +958,19 @@ mod tests {
         assert_eq!((r.added, r.updated, r.unchanged), (0, 1, 1));
         assert_eq!(s.customer_count().unwrap(), 2);
         let words = s.customer_words().unwrap();
-        let id = |t: &str| words.iter().find(|(_, w)| w == t).unwrap().0;
-        let found = s.customers_matching(&[id("leigh")], &[]).unwrap();
+        let id = |t: &str| words.iter().find(|(_, w)| w == t).unwrap().0 as u32;
+        let ix = s.customer_index_rows(false).unwrap();
+        let holding = |w: u32| -> Vec<i64> {
+            (0..ix.len()).filter(|&i| ix.words_of(i).contains(&w)).map(|i| ix.rowids[i]).collect()
+        };
+        let found = s.customers_by_rowid(&holding(id("leigh"))).unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].name, "Ann Leigh");
         // The old word no longer links to the updated customer.
-        assert!(s.customers_matching(&[id("lee")], &[]).unwrap().is_empty());
+        assert!(holding(id("lee")).is_empty());
+        let by_id = s.customers_by_id(&["c2".into(), "nobody".into()]).unwrap();
+        assert_eq!(by_id.len(), 1);
+        assert_eq!(by_id[0].name, "Ann Leigh");
         assert_eq!(s.customers(true).unwrap().len(), 2);
     }
 
