@@ -44,6 +44,13 @@ pub(crate) struct Ctx {
     pub caller: Caller,
 }
 
+impl Ctx {
+    /// Who acts, as the audit log names them: the key id, or `anonymous` without keys.
+    pub(crate) fn actor(&self) -> String {
+        self.caller.key_id.clone().unwrap_or_else(|| "anonymous".into())
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     type Rejection = ApiError;
 

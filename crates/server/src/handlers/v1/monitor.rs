@@ -30,10 +30,6 @@ pub(crate) struct AlertsParams {
     status: Option<String>,
 }
 
-fn actor(ctx: &Ctx) -> String {
-    ctx.caller.key_id.clone().unwrap_or_else(|| "anonymous".into())
-}
-
 /// The answer of `GET /v1/monitor/status` (a struct, not `json!`, so that scores and
 /// thresholds print as the f32 they are: `0.8`, not `0.800000011920929`).
 #[derive(Serialize)]
@@ -141,7 +137,7 @@ pub(crate) async fn decide(
             "decided_by is longer than {MAX_SHORT_BYTES} bytes"
         )));
     }
-    let by = by.unwrap_or_else(|| actor(&ctx));
+    let by = by.unwrap_or_else(|| ctx.actor());
     let alert = crate::handlers::blocking(move || {
         let exists = state.with_engine(|e| Ok(e.store().alert(id)?.is_some()))?;
         if !exists {
@@ -150,7 +146,7 @@ pub(crate) async fn decide(
         let alert = state.with_engine_mut(|e| e.decide(id, body.verdict, &reason, &by))?;
         let seq = state
             .audit()
-            .append_event(audit::decision_event(&alert, actor(&ctx), Some(&ctx.request_id)))
+            .append_event(audit::decision_event(&alert, ctx.actor(), Some(&ctx.request_id)))
             .map_err(ApiError::internal)?;
         tracing::info!(alert = id, audit_seq = seq, "decided");
         Ok(alert)
@@ -229,7 +225,7 @@ pub(crate) async fn add_customers(
         })?;
         state
             .audit()
-            .append_event(audit::customers_event(&r, total, actor(&ctx), Some(&ctx.request_id)))
+            .append_event(audit::customers_event(&r, total, ctx.actor(), Some(&ctx.request_id)))
             .map_err(ApiError::internal)?;
         tracing::info!(added = r.added, updated = r.updated, "customers registered");
         Ok(json!({
@@ -278,7 +274,7 @@ pub(crate) async fn run(
         })?;
         let seq = state
             .audit()
-            .append_event(audit::monitor_run_event(&report, actor(&ctx), Some(&ctx.request_id)))
+            .append_event(audit::monitor_run_event(&report, ctx.actor(), Some(&ctx.request_id)))
             .map_err(ApiError::internal)?;
         tracing::info!(run = report.run.id, audit_seq = seq, "monitoring run");
         Ok(report)

@@ -30,10 +30,6 @@ const MAX_DESTINATIONS: usize = 50;
 /// Dates of exemptions and checks: years accepted.
 const MIN_YEAR: i32 = 1990;
 
-fn actor(ctx: &Ctx) -> String {
-    ctx.caller.key_id.clone().unwrap_or_else(|| "anonymous".into())
-}
-
 fn short(field: &str, s: &str) -> Result<(), ApiError> {
     if s.len() > MAX_SHORT_BYTES {
         return Err(ApiError::InvalidField(format!(
@@ -149,7 +145,7 @@ impl ExemptionBody {
         if let Some(d) = &document {
             short("document", d)?;
         }
-        let recorded_by = opt(self.recorded_by).unwrap_or_else(|| actor(ctx));
+        let recorded_by = opt(self.recorded_by).unwrap_or_else(|| ctx.actor());
         short("recorded_by", &recorded_by)?;
         Ok(NewExemption {
             kind,
@@ -180,7 +176,7 @@ pub(crate) async fn add(
         let ex = state.with_engine_mut(|e| e.add_exemption(req))?;
         let seq = state
             .audit()
-            .append_event(audit::exemption_event(&ex, actor(&ctx), Some(&ctx.request_id)))
+            .append_event(audit::exemption_event(&ex, ctx.actor(), Some(&ctx.request_id)))
             .map_err(ApiError::internal)?;
         tracing::info!(exemption = ex.id, audit_seq = seq, "exemption recorded");
         Ok(ex)
@@ -229,7 +225,7 @@ pub(crate) async fn travel(
             .audit()
             .append_event(AuditEvent {
                 event: "travel_checked",
-                actor: actor(&ctx),
+                actor: ctx.actor(),
                 request_id: Some(ctx.request_id.clone()),
                 detail: json!({
                     "reference": check.reference,
@@ -306,7 +302,7 @@ pub(crate) async fn payment(
             .audit()
             .append_event(AuditEvent {
                 event: "payment_checked",
-                actor: actor(&ctx),
+                actor: ctx.actor(),
                 request_id: Some(ctx.request_id.clone()),
                 detail: json!({
                     "query_hash": query_hash,
