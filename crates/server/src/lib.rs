@@ -121,7 +121,8 @@ pub async fn serve_state(
         config.max_connections,
         config.effective_idle_timeout(),
     );
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await?;
+    let app = router(state).into_make_service_with_connect_info::<listener::Conn>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -6,14 +6,21 @@
 //! at a time, or never) holds a connection and its buffers for ever: 10,000 of them held
 //! 300 MB and the count had no bound (docs/reliability.md). The limit bounds memory (further
 //! clients wait in the kernel's listen backlog); the idle timeout frees the places that slow
-//! clients hold, so that waiting clients get in. A request being answered is never cut: the
-//! idle timeout in force exceeds the request deadline, by which every request is answered.
+//! clients hold, so that waiting clients get in.
+//!
+//! A request being answered is never cut: from the moment its headers are read (the request
+//! middleware holds an [`InFlight`] guard on its connection's [`Conn`]) to its answer, the idle
+//! timeout does not run, and the request deadline bounds that time instead. (hyper reads the
+//! socket while a handler runs, to notice a client that has gone; without the guard, that read
+//! failed with the idle timeout on a request waiting for a loaded server, and the client got
+//! its connection closed with no answer.)
 
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -52,19 +59,51 @@ impl axum::serve::Listener for LimitedListener {
     }
 }
 
+/// What the request middleware knows of the connection a request came on (axum's connect
+/// info): lets it hold the idle timeout off while the request is answered.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Conn(Arc<AtomicUsize>);
+
+impl Conn {
+    /// Holds the idle timeout off until the guard is dropped.
+    pub(crate) fn in_flight(&self) -> InFlight {
+        self.0.fetch_add(1, Ordering::AcqRel);
+        InFlight(Arc::clone(&self.0))
+    }
+}
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, LimitedListener>>
+    for Conn
+{
+    fn connect_info(stream: axum::serve::IncomingStream<'_, LimitedListener>) -> Self {
+        Conn(Arc::clone(&stream.io().in_flight))
+    }
+}
+
+/// A request being answered on a connection (see [`Conn::in_flight`]).
+pub(crate) struct InFlight(Arc<AtomicUsize>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// An accepted connection: holds its place until dropped, and fails a read that waits past
-/// the idle timeout (counted from the accept or from the last bytes written back).
+/// the idle timeout (counted from the accept or from the last bytes written back) unless a
+/// request on it is being answered.
 pub(crate) struct GuardedStream {
     io: TcpStream,
     _permit: OwnedSemaphorePermit,
     idle: Duration,
     deadline: Pin<Box<Sleep>>,
+    in_flight: Arc<AtomicUsize>,
 }
 
 impl GuardedStream {
     fn new(io: TcpStream, permit: OwnedSemaphorePermit, idle: Duration) -> Self {
         let deadline = Box::pin(tokio::time::sleep(idle));
-        GuardedStream { io, _permit: permit, idle, deadline }
+        GuardedStream { io, _permit: permit, idle, deadline, in_flight: Arc::default() }
     }
 
     fn progress(&mut self) {
@@ -82,6 +121,8 @@ impl AsyncRead for GuardedStream {
         let this = &mut *self;
         match Pin::new(&mut this.io).poll_read(cx, buf) {
             Poll::Ready(r) => Poll::Ready(r),
+            // A request is being answered: its answer (a write) restarts the idle time.
+            Poll::Pending if this.in_flight.load(Ordering::Acquire) > 0 => Poll::Pending,
             Poll::Pending => match this.deadline.as_mut().poll(cx) {
                 Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
                     io::ErrorKind::TimedOut,
@@ -175,6 +216,27 @@ mod tests {
             "40 s after accept, 20 s after the answer"
         );
         assert_eq!(conn.read(&mut buf).await.unwrap_err().kind(), io::ErrorKind::TimedOut);
+    }
+
+    /// While a request on the connection is answered (hyper reads meanwhile, to notice a client
+    /// gone), the idle timeout does not cut it; the answer restarts the idle time.
+    #[tokio::test(start_paused = true)]
+    async fn a_request_being_answered_is_not_cut() {
+        use axum::serve::Listener;
+        let (mut l, addr) = listener(4, Duration::from_secs(30)).await;
+        let mut client = TcpStream::connect(addr).await.unwrap();
+        let (mut conn, _) = l.accept().await;
+        client.write_all(b"GET").await.unwrap();
+        let mut buf = [0u8; 8];
+        assert_eq!(conn.read(&mut buf).await.unwrap(), 3);
+        let answering = Conn(Arc::clone(&conn.in_flight)).in_flight();
+        let read = tokio::time::timeout(Duration::from_secs(120), conn.read(&mut buf)).await;
+        assert!(read.is_err(), "a read ended while the request was answered: {read:?}");
+        drop(answering);
+        conn.write_all(b"answer").await.unwrap();
+        let start = Instant::now();
+        assert_eq!(conn.read(&mut buf).await.unwrap_err().kind(), io::ErrorKind::TimedOut);
+        assert_eq!(start.elapsed().as_secs(), 30, "the idle time restarts at the answer");
     }
 
     /// The listener hands out at most `max` connections; closing one lets the next in.

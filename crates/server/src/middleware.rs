@@ -37,6 +37,11 @@ pub(crate) async fn request_context(
         req.headers().get(REQUEST_ID_HEADER).and_then(accept_request_id).unwrap_or_else(|| {
             format!("{:x}-{}", state.started().elapsed().as_micros(), state.next_request())
         });
+    // No idle timeout on the connection while this request is answered (listener.rs).
+    let _in_flight = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<crate::listener::Conn>>()
+        .map(|c| c.0.in_flight());
     let timeout: Duration = state.config().request_timeout;
     let ms = timeout.as_millis() as u64;
     let start = Instant::now();
