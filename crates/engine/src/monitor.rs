@@ -25,6 +25,7 @@
 //! (`full = true`) catches that.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
 use sanctions_index::{Index, RetrievalConfig, ScreenRequest};
@@ -36,9 +37,9 @@ use sanctions_score::{
     sim_masked,
 };
 use sanctions_store::{
-    Alert, AlertHit, Customer, CustomerIndex, CustomerUpsert, DecideOutcome, FLAG_BIRTH_DATE,
-    FLAG_IDENTIFIERS, FLAG_NATIONALITY, MonitorRun, RunMode, RunRecord, RunSummary, RunVersion,
-    Verdict,
+    Alert, AlertHit, Customer, CustomerIndex, CustomerIndexUpdate, CustomerUpsert, DecideOutcome,
+    FLAG_BIRTH_DATE, FLAG_IDENTIFIERS, FLAG_NATIONALITY, MonitorRun, RunMode, RunRecord,
+    RunSummary, RunVersion, Verdict,
 };
 use sanctions_text::detect_script;
 use serde::Serialize;
@@ -230,7 +231,8 @@ struct ListedWord {
     entries: Vec<u32>,
 }
 
-/// A customer word's best similarity with the words of each changed entry it meets.
+/// A customer word's best similarity with the words of each changed entry it meets, by
+/// entry.
 type Reach = Vec<(u32, f32)>;
 
 /// The words (and glued word pairs) of the changed entries' names.
@@ -323,6 +325,8 @@ fn words_reaching(
                 }
             }
         }
+        // By entry, for binary search.
+        reach.sort_unstable_by_key(|&(e, _)| e);
         if reach.is_empty() { Vec::new() } else { vec![(*id, reach)] }
     })
 }
@@ -389,104 +393,141 @@ fn delta_candidates(
     reach: &[Reach],
     word_text: &[Option<&str>],
     listed: &[ListedWord],
-    entries: usize,
     index: &Index,
     threshold: f32,
+    threads: usize,
 ) -> Vec<i64> {
-    let mut info: Vec<Option<WordInfo>> = (0..reach.len()).map(|_| None).collect();
+    // Changed entries are numbered from 0; those without a word are never reached.
+    let entries = listed.iter().flat_map(|l| l.entries.iter()).max().map_or(0, |&e| e as usize + 1);
+    let none: Reach = Vec::new();
+    let reach_of = |w: u32| reach.get(w as usize).unwrap_or(&none);
+    // The customers with a reached word, and the words of those customers.
+    let mut row_of: Vec<u32> = vec![u32::MAX; reach.len()];
+    let mut rows: Vec<u32> = Vec::new();
+    let mut reached: Vec<usize> = Vec::new();
+    for i in 0..ix.len() {
+        let words = ix.words_of(i);
+        if words.iter().all(|&w| reach_of(w).is_empty()) {
+            continue;
+        }
+        reached.push(i);
+        for &w in words {
+            if row_of[w as usize] == u32::MAX {
+                row_of[w as usize] = rows.len() as u32;
+                rows.push(w);
+            }
+        }
+    }
+    if reached.is_empty() {
+        return Vec::new();
+    }
+    // Their weights and tokens as the screening index sees them, on every thread.
+    let info: Vec<WordInfo> = par_map(&rows, threads, |&w| {
+        vec![WordInfo::new(word_text[w as usize].unwrap_or(""), index)]
+    });
     let mut units_of: Vec<Vec<usize>> = vec![Vec::new(); entries];
     for (u, l) in listed.iter().enumerate() {
         for &e in &l.entries {
             units_of[e as usize].push(u);
         }
     }
-    // The best similarity of a text with the units of an entry, compared directly (for the
+    // The best similarity of a word with the units of an entry, compared directly (for the
     // words the lookup keys did not reach: glued units, distant spellings).
-    let direct = |text: &str, key: &str, mask: u64, e: u32| -> f32 {
+    let direct = |wi: &WordInfo, e: u32| -> f32 {
         units_of[e as usize]
             .iter()
             .map(|&u| {
                 let l = &listed[u];
-                sim_masked(l.transliterated, text, key, mask, &l.text, &l.key, l.mask).value
+                sim_masked(l.transliterated, &wi.text, &wi.key, wi.mask, &l.text, &l.key, l.mask)
+                    .value
             })
             .fold(0.0f32, f32::max)
     };
-    // Direct similarities by (word, entry), computed once: a dense table while it stays
-    // small (a few changed entries), else a map (a list monitored for the first time: every
-    // entry is new).
-    let dense = reach.len().saturating_mul(entries) <= 1 << 24;
-    let mut direct_dense: Vec<f32> =
-        if dense { vec![f32::NAN; reach.len() * entries] } else { Vec::new() };
-    let mut direct_map: HashMap<(u32, u32), f32> = HashMap::new();
-    let none: Reach = Vec::new();
-    let reach_of = |w: u32| reach.get(w as usize).unwrap_or(&none);
-    let mut covered: Vec<(u32, f32)> = Vec::new();
-    let mut out = Vec::new();
+    // Direct similarities by (word row, entry), computed once and shared by the threads: a
+    // dense table while it stays small (a few changed entries; 0 is "not yet", a computed
+    // value carries the sign bit), else a map per thread (a list monitored for the first
+    // time: every entry is new).
+    let cells = rows.len().saturating_mul(entries);
+    let dense: Vec<AtomicU32> =
+        if cells <= 1 << 24 { (0..cells).map(|_| AtomicU32::new(0)).collect() } else { Vec::new() };
     // The share of a query that screening's retrieval needs reached by lookup keys.
     let share =
         (RetrievalConfig::default().min_coverage + (threshold - DEFAULT_THRESHOLD)).clamp(0.2, 1.0);
-    for i in 0..ix.len() {
-        let words = ix.words_of(i);
-        if words.iter().all(|&w| reach_of(w).is_empty()) {
-            continue;
-        }
-        for &w in words {
-            let w = w as usize;
-            if info[w].is_none() {
-                info[w] = Some(WordInfo::new(word_text[w].unwrap_or(""), index));
+    let bonus: [f32; 8] = std::array::from_fn(|f| attribute_bonus(f as u8));
+    let chunk = reached.len().div_ceil(threads.max(1) * 8).max(1);
+    let chunks: Vec<&[usize]> = reached.chunks(chunk).collect();
+    par_map(&chunks, threads, |chunk| {
+        // Per entry: the key-reached weighted similarity of this customer's words.
+        let mut acc: Vec<f32> = vec![0.0; entries];
+        let mut seen: Vec<bool> = vec![false; entries];
+        let mut covered: Vec<u32> = Vec::new();
+        let mut direct_map: HashMap<(u32, u32), f32> = HashMap::new();
+        let mut out = Vec::new();
+        for &i in *chunk {
+            let words = ix.words_of(i);
+            let need = threshold - bonus[usize::from(ix.flags[i] & 7)] - DELTA_MARGIN;
+            for &e in &covered {
+                acc[e as usize] = 0.0;
+                seen[e as usize] = false;
             }
-        }
-        let info = &info;
-        let info_of = |w: usize| info[w].as_ref().expect("filled above");
-        let need = threshold - attribute_bonus(ix.flags[i]) - DELTA_MARGIN;
-        covered.clear();
-        let mut den = 0.0f32;
-        for &w in words {
-            let wt = info_of(w as usize).weight;
-            den += wt;
-            for &(e, s) in reach_of(w) {
-                match covered.iter_mut().find(|(x, _)| *x == e) {
-                    Some((_, c)) => *c += wt * s,
-                    None => covered.push((e, wt * s)),
+            covered.clear();
+            let mut den = 0.0f32;
+            for &w in words {
+                let wt = info[row_of[w as usize] as usize].weight;
+                den += wt;
+                for &(e, s) in reach_of(w) {
+                    if !seen[e as usize] {
+                        seen[e as usize] = true;
+                        covered.push(e);
+                    }
+                    acc[e as usize] += wt * s;
                 }
             }
-        }
-        if den <= 0.0 || covered.iter().any(|(_, c)| *c >= need * den) {
-            out.push(ix.rowids[i]);
-            continue;
-        }
-        // Screening retrieves a name only when the words its lookup keys reach cover
-        // `share` of the query: entries below it cannot be hit at all.
-        let floor = (share - DELTA_MARGIN) * den;
-        // Not enough through the lookup keys: for each entry a word reached, compare the
-        // customer's words with the entry's words directly (a spelling the keys do not
-        // reach), and keep the better similarity.
-        let kept = covered.iter().filter(|(_, c)| *c >= floor).any(|&(e, _)| {
-            let mut got = 0.0f32;
-            for &w in words {
-                let keyed = reach_of(w).iter().find(|(x, _)| *x == e).map_or(0.0, |(_, s)| *s);
-                let wi = info_of(w as usize);
-                let d = if dense {
-                    let cell = &mut direct_dense[w as usize * entries + e as usize];
-                    if cell.is_nan() {
-                        *cell = direct(&wi.text, &wi.key, wi.mask, e);
-                    }
-                    *cell
-                } else {
-                    *direct_map
-                        .entry((w, e))
-                        .or_insert_with(|| direct(&wi.text, &wi.key, wi.mask, e))
-                };
-                got += wi.weight * keyed.max(d);
+            if den <= 0.0 || covered.iter().any(|&e| acc[e as usize] >= need * den) {
+                out.push(ix.rowids[i]);
+                continue;
             }
-            got >= need * den
-        });
-        if kept {
-            out.push(ix.rowids[i]);
+            // Screening retrieves a name only when the words its lookup keys reach cover
+            // `share` of the query: entries below it cannot be hit at all.
+            let floor = (share - DELTA_MARGIN) * den;
+            // Not enough through the lookup keys: for each entry a word reached, compare the
+            // customer's words with the entry's words directly (a spelling the keys do not
+            // reach), and keep the better similarity.
+            let kept = covered.iter().filter(|&&e| acc[e as usize] >= floor).any(|&e| {
+                let mut got = 0.0f32;
+                for &w in words {
+                    let r = reach_of(w);
+                    let keyed = r.binary_search_by_key(&e, |&(x, _)| x).map_or(0.0, |k| r[k].1);
+                    let row = row_of[w as usize];
+                    let wi = &info[row as usize];
+                    let d = if dense.is_empty() {
+                        *direct_map.entry((row, e)).or_insert_with(|| direct(wi, e))
+                    } else {
+                        let cell = &dense[row as usize * entries + e as usize];
+                        match cell.load(Ordering::Relaxed) {
+                            0 => {
+                                let d = direct(wi, e);
+                                cell.store(d.to_bits() | SIGN, Ordering::Relaxed);
+                                d
+                            }
+                            bits => f32::from_bits(bits & !SIGN),
+                        }
+                    };
+                    got += wi.weight * keyed.max(d);
+                }
+                got >= need * den
+            });
+            if kept {
+                out.push(ix.rowids[i]);
+            }
         }
-    }
-    out
+        out
+    })
 }
+
+/// The sign bit of an `f32`: marks a computed cell of the direct-similarity table
+/// (similarities are never negative).
+const SIGN: u32 = 1 << 31;
 
 impl Engine {
     /// Registers customers (a known id is updated), in one transaction.
@@ -530,7 +571,7 @@ impl Engine {
             let customers = self.store.customers(false)?;
             summary.customers_screened = customers.len();
             let hits = screen_customers(&snapshot, &customers, opts.threshold, threads, &|_| true)?;
-            let customer_index = Some(self.store.customer_index_rows(false)?);
+            let customer_index = CustomerIndexUpdate::Save(self.store.customer_index_rows(false)?);
             RunRecord {
                 customer_index,
                 mode: RunMode::Full,
@@ -589,11 +630,12 @@ impl Engine {
             // 2. Candidates for the changed entries, through the customers' words: the
             // index of the last run patched with the pending customers.
             let pending_rows = self.store.customer_index_rows(true)?;
-            let base = match self.store.saved_customer_index()? {
-                Some(ix) => ix,
-                None => self.store.customer_index_rows(false)?,
+            let (customer_index, keep) = match self.store.saved_customer_index()? {
+                // Nobody added or changed: the saved index stays as it is.
+                Some(ix) if pending_rows.is_empty() => (ix, true),
+                Some(ix) => (ix.merge(&pending_rows), false),
+                None => (self.store.customer_index_rows(false)?, false),
             };
-            let customer_index = base.merge(&pending_rows);
             let changed_entities: Vec<Entity> = entities
                 .iter()
                 .zip(&is_changed)
@@ -618,9 +660,9 @@ impl Engine {
                     &reach,
                     &word_text,
                     &listed,
-                    changed_entities.len(),
                     snapshot.index(),
                     opts.threshold,
+                    threads,
                 );
             }
             let alerted = self.store.customers_alerted_on(&changed)?;
@@ -640,7 +682,11 @@ impl Engine {
                 is_changed[i]
             })?);
             RunRecord {
-                customer_index: Some(customer_index),
+                customer_index: if keep {
+                    CustomerIndexUpdate::Keep
+                } else {
+                    CustomerIndexUpdate::Save(customer_index)
+                },
                 mode: RunMode::Delta,
                 algorithm,
                 threshold: opts.threshold,

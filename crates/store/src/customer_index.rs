@@ -113,23 +113,23 @@ impl CustomerIndex {
         if b.len() != 12 + n * 8 + n + n * 4 + m * 4 {
             return None;
         }
-        let mut at = 12;
-        let mut ix = CustomerIndex::default();
-        for _ in 0..n {
-            ix.rowids.push(i64::from_le_bytes(b[at..at + 8].try_into().ok()?));
-            at += 8;
-        }
-        ix.flags.extend_from_slice(&b[at..at + n]);
-        at += n;
+        let (rowids, rest) = b[12..].split_at(n * 8);
+        let (flags, rest) = rest.split_at(n);
+        let (offsets, words) = rest.split_at(n * 4);
+        let u32s = |b: &[u8]| -> Vec<u32> {
+            b.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+        };
+        let mut ix = CustomerIndex {
+            rowids: rowids
+                .chunks_exact(8)
+                .map(|c| i64::from_le_bytes(c.try_into().expect("8 bytes")))
+                .collect(),
+            flags: flags.to_vec(),
+            offsets: Vec::with_capacity(n + 1),
+            words: u32s(words),
+        };
         ix.offsets.push(0);
-        for _ in 0..n {
-            ix.offsets.push(u32_at(at)?);
-            at += 4;
-        }
-        for _ in 0..m {
-            ix.words.push(u32_at(at)?);
-            at += 4;
-        }
+        ix.offsets.extend(u32s(offsets));
         let sorted = ix.rowids.windows(2).all(|w| w[0] < w[1]);
         let offsets_ok = ix.offsets.windows(2).all(|w| w[0] <= w[1])
             && ix.offsets.last().is_some_and(|&l| l as usize == m);
@@ -149,10 +149,12 @@ impl Store {
         ix.offsets.push(0);
         let mut flags: Vec<(i64, u8)> = Vec::new();
         {
+            // `pending = 1` goes through the partial index `customer_pending`.
+            let filter = if pending_only { "WHERE pending = 1" } else { "" };
             let mut st = self.conn.prepare_cached(&format!(
-                "SELECT rowid, {FLAGS_SQL} FROM customer WHERE ?1 = 0 OR pending = 1 ORDER BY rowid"
+                "SELECT rowid, {FLAGS_SQL} FROM customer {filter} ORDER BY rowid"
             ))?;
-            let mut rows = st.query([pending_only as i64])?;
+            let mut rows = st.query([])?;
             while let Some(r) = rows.next()? {
                 flags.push((r.get(0)?, r.get::<_, i64>(1)? as u8));
             }

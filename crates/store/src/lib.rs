@@ -60,8 +60,8 @@ pub use error::{Error, Result};
 pub use history::{HistoryEvent, HistoryStep};
 pub use import::{ImportOutcome, ImportRequest, VersionChange};
 pub use monitor::{
-    Alert, AlertHit, Customer, CustomerUpsert, DecideOutcome, Decision, MonitorRun, RunMode,
-    RunRecord, RunSummary, RunVersion, Verdict, significant_changes,
+    Alert, AlertHit, Customer, CustomerIndexUpdate, CustomerUpsert, DecideOutcome, Decision,
+    MonitorRun, RunMode, RunRecord, RunSummary, RunVersion, Verdict, significant_changes,
 };
 pub use schema::SCHEMA_VERSION;
 pub use store::{Store, StoreStats};

@@ -164,8 +164,23 @@ pub struct RunRecord {
     pub hits: Vec<AlertHit>,
     /// Screening counts (the alert counts are filled in by the store).
     pub summary: RunSummary,
-    /// The words of every customer as of this run, saved with it for the next delta run.
-    pub customer_index: Option<crate::CustomerIndex>,
+    /// The words of every customer as of this run, for the next delta run.
+    pub customer_index: CustomerIndexUpdate,
+}
+
+/// What a monitoring run does with the saved [`crate::CustomerIndex`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum CustomerIndexUpdate {
+    /// Nothing: the saved index (if any) belongs to an older run, and the next delta run
+    /// rebuilds it from the customer tables.
+    #[default]
+    None,
+    /// The saved index (that of the previous run, which [`Store::saved_customer_index`]
+    /// returned) still holds every customer: it now belongs to this run as it is, without
+    /// being written again.
+    Keep,
+    /// Save this index with the run.
+    Save(crate::CustomerIndex),
 }
 
 /// A recorded run.
@@ -495,9 +510,15 @@ impl Store {
     /// Every customer, or only those added or changed since the last run.
     pub fn customers(&self, pending_only: bool) -> Result<Vec<Customer>> {
         self.read_customers(
-            "SELECT id, name, birth_date, nationality, kind, identifiers FROM customer \
-             WHERE ?1 = 0 OR pending = 1 ORDER BY rowid",
-            [pending_only as i64],
+            if pending_only {
+                // Through the partial index `customer_pending`: no scan of every customer.
+                "SELECT id, name, birth_date, nationality, kind, identifiers FROM customer \
+                 WHERE pending = 1 ORDER BY rowid"
+            } else {
+                "SELECT id, name, birth_date, nationality, kind, identifiers FROM customer \
+                 ORDER BY rowid"
+            },
+            [],
         )
     }
 
@@ -767,8 +788,12 @@ impl Store {
                 }
             }
         }
-        if let Some(ix) = &run.customer_index {
-            Store::save_customer_index(&tx, run_id, ix)?;
+        match &run.customer_index {
+            CustomerIndexUpdate::None => {}
+            CustomerIndexUpdate::Keep => {
+                tx.execute("UPDATE customer_index SET run_id = ?1 WHERE id = 1", [run_id])?;
+            }
+            CustomerIndexUpdate::Save(ix) => Store::save_customer_index(&tx, run_id, ix)?,
         }
         summary.open =
             tx.query_row("SELECT count(*) FROM alert WHERE status = 'open'", [], |r| {
@@ -934,7 +959,7 @@ mod tests {
             removed_entries: Vec::new(),
             hits,
             summary: RunSummary::default(),
-            customer_index: None,
+            customer_index: CustomerIndexUpdate::None,
         }
     }
 
@@ -944,6 +969,33 @@ mod tests {
         let mut req = ImportRequest::new(Source::Un, published, sha, entities);
         req.force = true;
         store.import(req).unwrap().version().id
+    }
+
+    /// A run saves the customer index, keeps it (nobody changed since), or leaves it to be
+    /// rebuilt; pending customers are found through the partial index.
+    #[test]
+    fn the_customer_index_is_saved_kept_or_dropped() {
+        let mut s = Store::open_in_memory().unwrap();
+        let v = import(&mut s, 1, &[entity("1", "Amir Khan Muttaqi")]);
+        s.upsert_customers(&[customer("c1", "John Smith"), customer("c2", "Ann Lee")]).unwrap();
+        assert_eq!(s.customers(true).unwrap().len(), 2);
+        assert_eq!(s.saved_customer_index().unwrap(), None, "no run yet");
+        let ix = s.customer_index_rows(false).unwrap();
+        let mut r = run(RunMode::Full, v, Vec::new());
+        r.customer_index = CustomerIndexUpdate::Save(ix.clone());
+        s.record_monitor_run(r).unwrap();
+        assert!(s.customers(true).unwrap().is_empty());
+        assert_eq!(s.customers(false).unwrap().len(), 2);
+        assert_eq!(s.saved_customer_index().unwrap().as_ref(), Some(&ix));
+        let mut r = run(RunMode::Delta, v, Vec::new());
+        r.customer_index = CustomerIndexUpdate::Keep;
+        s.record_monitor_run(r).unwrap();
+        assert_eq!(s.saved_customer_index().unwrap().as_ref(), Some(&ix), "kept for the new run");
+        s.upsert_customers(&[customer("c3", "Mary Jones")]).unwrap();
+        assert_eq!(s.customers(true).unwrap()[0].id, "c3");
+        assert_eq!(s.customer_index_rows(true).unwrap().len(), 1);
+        s.record_monitor_run(run(RunMode::Delta, v, Vec::new())).unwrap();
+        assert_eq!(s.saved_customer_index().unwrap(), None, "an older run's index is not used");
     }
 
     #[test]
