@@ -105,7 +105,7 @@ struct Word {
     key: Box<str>,
     /// Seen in an Arabic-script name: compare by keys as well.
     transliterated: bool,
-    /// Letters present ([`sanctions_score::letter_mask`]).
+    /// Letters present, with repeats ([`sanctions_score::letter_multiset_mask`]).
     mask: u64,
     /// The key holds a `v` or a `y` ([`sanctions_score::has_vy`]).
     key_vy: bool,
@@ -546,7 +546,7 @@ impl Index {
                 text: text.into(),
                 key: key.into(),
                 transliterated: translit,
-                mask: sanctions_score::letter_mask(text),
+                mask: sanctions_score::letter_multiset_mask(text),
                 key_vy: sanctions_score::has_vy(key),
             });
             word_names.push(Vec::new());

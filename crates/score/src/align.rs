@@ -439,7 +439,7 @@ mod tests {
                             &pa,
                             b,
                             &kb,
-                            letter_mask(b),
+                            crate::similarity::letter_multiset_mask(b),
                             has_vy(&kb),
                         );
                         assert!(s.value < GLUED_MIN, "{a} {b} {translit} {s:?}");

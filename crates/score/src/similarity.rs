@@ -64,8 +64,8 @@ impl OsaPattern {
             return n;
         }
         if self.bits && m < 64 {
-            if let Some(d) = osa_bits_peq(&self.peq, n, b) {
-                return if d > max { max + 1 } else { d };
+            if let Some(d) = osa_bits_peq_max(&self.peq, n, b, max) {
+                return d;
             }
         }
         osa_rows(a, b, max).min(max + 1)
@@ -126,6 +126,44 @@ fn osa_bits_peq(peq: &[u64; 37], n: usize, b: &[u8]) -> Option<usize> {
         let hn = d0 & vp;
         dist += usize::from(hp & last != 0);
         dist -= usize::from(hn & last != 0);
+        let hp = (hp << 1) | 1;
+        let hn = hn << 1;
+        vp = hn | !(d0 | hp);
+        vn = hp & d0;
+        pm_old = pm;
+    }
+    Some(dist)
+}
+
+/// [`osa_bits_peq`] capped at `max`: the distance, or `max + 1` when it exceeds `max`, found
+/// early when it must. The last row's value moves by at most one per letter of `b`, so once it
+/// exceeds `max` by more than the letters left it cannot come back to `max`.
+#[inline]
+fn osa_bits_peq_max(peq: &[u64; 37], n: usize, b: &[u8], max: usize) -> Option<usize> {
+    let mut vp = !0u64;
+    let mut vn = 0u64;
+    let mut d0 = 0u64;
+    let mut pm_old = 0u64;
+    let mut dist = n;
+    let last = 1u64 << (n - 1);
+    // `max` plus the letters of `b` not read yet.
+    let mut limit = max + b.len();
+    for &c in b {
+        let k = CODE[usize::from(c)];
+        if k == 0 {
+            return None;
+        }
+        let pm = peq[usize::from(k)];
+        let tr = ((!d0 & pm) << 1) & pm_old;
+        d0 = (((pm & vp).wrapping_add(vp)) ^ vp) | pm | vn | tr;
+        let hp = vn | !(d0 | vp);
+        let hn = d0 & vp;
+        dist += usize::from(hp & last != 0);
+        dist -= usize::from(hn & last != 0);
+        limit -= 1;
+        if dist > limit {
+            return Some(max + 1);
+        }
         let hp = (hp << 1) | 1;
         let hn = hn << 1;
         vp = hn | !(d0 | hp);
@@ -224,6 +262,36 @@ pub fn letter_mask(word: &str) -> u64 {
     })
 }
 
+/// [`letter_mask`] with repeated letters counted: bits 0–35 are the letters and digits
+/// present, bits 36–61 the letters present twice or more, bit 62 a third `a`, bit 63 a third
+/// `e`. Each bit is one (letter, occurrence) of the word, so the bits present on one side only
+/// bound the edit distance from below as [`letter_mask`]'s do, more tightly.
+pub fn letter_multiset_mask(word: &str) -> u64 {
+    let mut seen = 0u64;
+    let mut m = 0u64;
+    for b in word.bytes() {
+        let bit = match b {
+            b'a'..=b'z' => b - b'a',
+            b'0'..=b'9' => 26 + b - b'0',
+            _ => continue,
+        };
+        let one = 1u64 << bit;
+        if seen & one == 0 {
+            seen |= one;
+        } else if bit < 26 {
+            let two = 1u64 << (36 + bit);
+            if m & two == 0 {
+                m |= two;
+            } else if b == b'a' {
+                m |= 1 << 62;
+            } else if b == b'e' {
+                m |= 1 << 63;
+            }
+        }
+    }
+    m | seen
+}
+
 /// Similarity of two folded words with their variant keys.
 ///
 /// - identical → 1.0;
@@ -270,8 +338,8 @@ fn word_similarity_core(
         && ka == kb
         && (ka.len() >= 3 || (ka.len() == 2 && len - minlen <= 1) || len <= 3);
     let max = len * 2 / 5;
-    // Each letter present on one side only costs an edit; a substitution can serve one
-    // letter of each side.
+    // Each letter present on one side only costs an edit (and each repeat of a letter, with
+    // [`letter_multiset_mask`]s); a substitution can serve one letter of each side.
     if !same_key
         && (len - minlen > max
             || (ma & !mb).count_ones() as usize > max
@@ -353,11 +421,11 @@ fn key_similarity_core(
 }
 
 /// A word prepared once to be compared with many words as the first argument of
-/// [`crate::sim_masked`]: its letter mask, the OSA patterns of its text and of its variant
-/// key, and whether its key holds a `v` or a `y`.
+/// [`crate::sim_masked`]: its letter mask (with repeats), the OSA patterns of its text and of
+/// its variant key, and whether its key holds a `v` or a `y`.
 #[derive(Clone, Copy, Debug)]
 pub struct WordPattern {
-    /// [`letter_mask`] of the text.
+    /// [`letter_multiset_mask`] of the text.
     pub mask: u64,
     text: OsaPattern,
     key: OsaPattern,
@@ -373,7 +441,7 @@ impl WordPattern {
     /// Prepares `text` with its variant key `key`.
     pub fn new(text: &str, key: &str) -> WordPattern {
         WordPattern {
-            mask: letter_mask(text),
+            mask: letter_multiset_mask(text),
             text: OsaPattern::new(text.as_bytes()),
             key: OsaPattern::new(key.as_bytes()),
             key_vy: has_vy(key),
@@ -381,8 +449,9 @@ impl WordPattern {
     }
 }
 
-/// [`crate::sim_masked`]`(translit, a, ka, pa.mask, b, kb, mb)` with `a` prepared as `pa`
-/// (`WordPattern::new(a, ka)`) and `kb_vy = has_vy(kb)`: the same value, computed faster.
+/// [`crate::sim_masked`]`(translit, a, ka, letter_mask(a), b, kb, letter_mask(b))` with `a`
+/// prepared as `pa` (`WordPattern::new(a, ka)`), `mb = letter_multiset_mask(b)` and
+/// `kb_vy = has_vy(kb)`: the same value, computed faster.
 #[inline]
 #[allow(clippy::too_many_arguments)]
 pub fn sim_prepared(
@@ -485,7 +554,7 @@ mod tests {
     #[test]
     fn prepared_matches_plain() {
         let words: Vec<&str> =
-            std::iter::once("").chain("a m al ali amir mary omar muhammad mohammad mohamed mhmd muttaqi motaqi mottaki baradar barafar barardar abdulghani abdolghani alawi alui yusuf yousef vy wy y ltd co x1234567 1234567 ivanov ivanoff haqqani haqani naim naeem".split(' ')).collect();
+            std::iter::once("").chain("a m al ali amir mary omar muhammad mohammad mohamed mhmd muttaqi motaqi mottaki baradar barafar barardar abdulghani abdolghani alawi alui yusuf yousef vy wy y ltd co x1234567 1234567 ivanov ivanoff haqqani haqani naim naeem abdallah abdalla abdullah aaaa aaab eeee eeea mamma mama hassanein hasanin".split(' ')).collect();
         for &a in &words {
             let ka = skeleton(a);
             let pa = WordPattern::new(a, &ka);
@@ -494,10 +563,40 @@ mod tests {
                 for translit in [false, true] {
                     let plain =
                         crate::sim_masked(translit, a, &ka, letter_mask(a), b, &kb, letter_mask(b));
-                    let fast =
-                        sim_prepared(translit, a, &ka, &pa, b, &kb, letter_mask(b), has_vy(&kb));
+                    let mb = letter_multiset_mask(b);
+                    let fast = sim_prepared(translit, a, &ka, &pa, b, &kb, mb, has_vy(&kb));
                     assert_eq!(plain.value.to_bits(), fast.value.to_bits(), "{a} {b} {translit}");
                     assert_eq!(plain.how, fast.how, "{a} {b} {translit}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn multiset_mask_bounds_distance() {
+        // Every pair over a small alphabet: the bits on one side only never exceed the
+        // distance, and the capped distance matches the plain one.
+        let mut words: Vec<String> = vec![String::new()];
+        let mut frontier = words.clone();
+        for _ in 0..5 {
+            let next: Vec<String> = frontier
+                .iter()
+                .flat_map(|w| ["a", "e", "b", "7"].map(|c| format!("{w}{c}")))
+                .collect();
+            words.extend(next.iter().cloned());
+            frontier = next;
+        }
+        for a in &words {
+            let (ma, p) = (letter_multiset_mask(a), OsaPattern::new(a.as_bytes()));
+            assert_eq!(ma & ((1 << 36) - 1), letter_mask(a));
+            for b in &words {
+                let mb = letter_multiset_mask(b);
+                let exact = osa_distance(a.as_bytes(), b.as_bytes(), usize::MAX / 2);
+                assert!((ma & !mb).count_ones() as usize <= exact, "{a} {b}");
+                assert!((mb & !ma).count_ones() as usize <= exact, "{a} {b}");
+                for max in 0..4 {
+                    let want = exact.min(max + 1);
+                    assert_eq!(p.distance(a.as_bytes(), b.as_bytes(), max), want, "{a} {b}");
                 }
             }
         }
