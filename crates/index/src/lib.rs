@@ -24,7 +24,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 use sanctions_model::{Entity, EntityKind, NameQuality, PartialDate, Script};
 use sanctions_score::{
     Algorithm, Alignment, CandidateAttrs, CandidateName, Explanation, MatchKind, NameConfig,
-    PreparedName, Query, SimLookup, WordPattern, WordSim, align_score_with, align_with, attributes,
+    PreparedName, Query, SimLookup, WordPattern, WordShape, WordSim, align_score_with, align_with,
+    attributes,
 };
 use sanctions_text::{Token, TokenClass, country_code, detect_script, tokenize};
 
@@ -105,10 +106,9 @@ struct Word {
     key: Box<str>,
     /// Seen in an Arabic-script name: compare by keys as well.
     transliterated: bool,
-    /// Letters present, with repeats ([`sanctions_score::letter_multiset_mask`]).
-    mask: u64,
-    /// The key holds a `v` or a `y` ([`sanctions_score::has_vy`]).
-    key_vy: bool,
+    /// Lengths, letters and key hash, for rejecting most comparisons without one
+    /// ([`WordPattern::may_be_similar`]).
+    shape: WordShape,
 }
 
 /// A pass-through hasher for keys that are already 64-bit hashes.
@@ -216,7 +216,9 @@ struct SimTable {
     row_of: Vec<u32>,
     stamp: u32,
     units: usize,
+    /// The rows, `used` cells of them in use; every cell past `used` is unset.
     cells: Vec<WordSim>,
+    used: usize,
 }
 
 /// A cell not computed yet (similarities are never negative).
@@ -235,7 +237,8 @@ impl SimTable {
             self.stamp = 1;
         }
         self.units = units;
-        self.cells.clear();
+        self.cells[..self.used].fill(UNSET);
+        self.used = 0;
     }
 
     /// The offset of `word`'s row, made now if the query has not met the word yet.
@@ -245,10 +248,15 @@ impl SimTable {
         if self.row_stamp[w] == self.stamp {
             return self.row_of[w] as usize;
         }
-        let r = self.cells.len();
+        let r = self.used;
         self.row_stamp[w] = self.stamp;
         self.row_of[w] = r as u32;
-        self.cells.resize(r + self.units, UNSET);
+        self.used += self.units;
+        if self.used > self.cells.len() {
+            // Grown by doubling, unset: most rows then cost no write at all until used.
+            let n = self.used.max(2 * self.cells.len()).max(1024);
+            self.cells.resize(n, UNSET);
+        }
         r
     }
 }
@@ -259,7 +267,11 @@ struct Scratch {
     last_unit: Vec<u32>,
     touched: Vec<u32>,
     keys: Vec<u64>,
-    /// Words reached by the current unit's keys, with their similarity.
+    /// Per vocabulary word: the last unit stamp whose keys reached it (each word is looked
+    /// at once per unit).
+    seen: Vec<u32>,
+    seen_stamp: u32,
+    /// Words reached by the current unit's keys that credit names, with their similarity.
     reached: Vec<(u32, WordSim)>,
     /// Every query unit prepared for comparisons ([`WordPattern`]).
     pats: Vec<WordPattern>,
@@ -328,16 +340,21 @@ impl<'a> NameLookup<'a> {
     fn compute(&mut self, unit: usize, text: &str, key: &str, cell: usize, word: u32) -> WordSim {
         let w = &self.words[word as usize];
         let translit = self.query.transliterated || w.transliterated;
-        let s = sanctions_score::sim_prepared(
-            translit,
-            text,
-            key,
-            &self.pats[unit],
-            &w.text,
-            &w.key,
-            w.mask,
-            w.key_vy,
-        );
+        let pat = &self.pats[unit];
+        let s = if pat.may_be_similar(translit, &w.shape) {
+            sanctions_score::sim_prepared(
+                translit,
+                text,
+                key,
+                pat,
+                &w.text,
+                &w.key,
+                w.shape.mask(),
+                w.shape.key_vy(),
+            )
+        } else {
+            NO_SIM
+        };
         self.cells[cell] = s;
         s
     }
@@ -357,7 +374,7 @@ impl NameLookup<'_> {
             &self.pats[unit],
             &w.text,
             &w.key,
-            w.key_vy,
+            w.shape.key_vy(),
         )
     }
 }
@@ -546,8 +563,7 @@ impl Index {
                 text: text.into(),
                 key: key.into(),
                 transliterated: translit,
-                mask: sanctions_score::letter_multiset_mask(text),
-                key_vy: sanctions_score::has_vy(key),
+                shape: WordShape::new(text, key),
             });
             word_names.push(Vec::new());
             id
@@ -695,6 +711,10 @@ impl Index {
             s.bound = vec![0.0; self.names.len()];
             s.last_unit = vec![u32::MAX; self.names.len()];
         }
+        if s.seen.len() < self.words.len() {
+            s.seen = vec![0; self.words.len()];
+            s.seen_stamp = 0;
+        }
         s.touched.clear();
         let units = q.tokens.len() + q.glued.len();
         s.table.begin(self.words.len(), units);
@@ -716,42 +736,59 @@ impl Index {
             }
             s.keys.clear();
             s.reached.clear();
+            s.seen_stamp = s.seen_stamp.wrapping_add(1);
+            if s.seen_stamp == 0 {
+                s.seen.iter_mut().for_each(|x| *x = 0);
+                s.seen_stamp = 1;
+            }
+            let stamp = s.seen_stamp;
             lookup_keys(text, key, !is_glued, &mut s.keys);
             for k in &s.keys {
                 let Some(list) = self.key_words.get(k) else { continue };
                 for &wid in list {
+                    let seen = &mut s.seen[wid as usize];
+                    if *seen == stamp {
+                        continue;
+                    }
+                    *seen = stamp;
                     let word = &self.words[wid as usize];
-                    // A glued unit credits only from GLUED_MIN on: skip the words it cannot
-                    // reach that far (their cells stay unset).
+                    let translit = translit || word.transliterated;
+                    // Words that certainly score 0 with the unit (most of them), or that a
+                    // glued unit cannot reach GLUED_MIN with, credit nothing: not compared,
+                    // their cells stay unset.
+                    if !pat.may_be_similar(translit, &word.shape) {
+                        continue;
+                    }
                     if is_glued
                         && !sanctions_score::may_reach_glued_min(
-                            translit || word.transliterated,
+                            translit,
                             text,
                             key,
                             &pat,
                             &word.text,
                             &word.key,
-                            word.key_vy,
+                            word.shape.key_vy(),
                         )
                     {
                         continue;
                     }
+                    // Each word once per unit, and retrieval runs first: the cell is unset.
                     let cell = s.table.row(wid) + u;
-                    if s.table.cells[cell].value >= 0.0 {
-                        continue;
-                    }
                     let sim = sanctions_score::sim_prepared(
-                        translit || word.transliterated,
+                        translit,
                         text,
                         key,
                         &pat,
                         &word.text,
                         &word.key,
-                        word.mask,
-                        word.key_vy,
+                        word.shape.mask(),
+                        word.shape.key_vy(),
                     );
                     s.table.cells[cell] = sim;
-                    s.reached.push((wid, sim));
+                    // A glued unit credits only from GLUED_MIN on.
+                    if sim.value > 0.0 && (!is_glued || sim.value >= sanctions_score::GLUED_MIN) {
+                        s.reached.push((wid, sim));
+                    }
                 }
             }
             // Credit names, best similarity first so each name gets this unit's best.
@@ -759,12 +796,6 @@ impl Index {
                 b.1.value.partial_cmp(&a.1.value).unwrap_or(std::cmp::Ordering::Equal)
             });
             for &(wid, sim) in &s.reached {
-                if sim.value <= 0.0 {
-                    break;
-                }
-                if is_glued && sim.value < sanctions_score::GLUED_MIN {
-                    continue;
-                }
                 for &nid in &self.word_names[wid as usize] {
                     let i = nid as usize;
                     if s.last_unit[i] == u as u32 {

@@ -28,7 +28,7 @@ pub use align::{
 };
 pub use attributes::{AttributeConfig, Evidence, Verdict};
 pub use similarity::{
-    MatchKind, OsaPattern, WordPattern, WordSim, has_vy, key_similarity, letter_mask,
+    MatchKind, OsaPattern, WordPattern, WordShape, WordSim, has_vy, key_similarity, letter_mask,
     letter_multiset_mask, osa_distance, sim_prepared, word_similarity,
 };
 

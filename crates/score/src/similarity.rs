@@ -420,32 +420,120 @@ fn key_similarity_core(
     WordSim { value: 0.0, how: MatchKind::None }
 }
 
+/// What the cheap rejection [`WordPattern::may_be_similar`] needs of a word: the lengths and
+/// letters ([`letter_multiset_mask`]) of its text and variant key, a hash of the key, and
+/// whether the key holds a `v` or a `y`. Small and copyable, so a caller can keep one per
+/// vocabulary word and reject most pairs without reading the words themselves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WordShape {
+    mask: u64,
+    key_mask: u64,
+    len: u32,
+    key_len: u32,
+    key_hash: u32,
+    key_vy: bool,
+}
+
+impl WordShape {
+    /// The shape of `text` with its variant key `key`.
+    pub fn new(text: &str, key: &str) -> WordShape {
+        // FNV-1a: equal keys have equal hashes (different keys rarely do; that only costs a
+        // comparison).
+        let key_hash =
+            key.bytes().fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+        WordShape {
+            mask: letter_multiset_mask(text),
+            key_mask: letter_multiset_mask(key),
+            len: u32::try_from(text.len()).unwrap_or(u32::MAX),
+            key_len: u32::try_from(key.len()).unwrap_or(u32::MAX),
+            key_hash,
+            key_vy: has_vy(key),
+        }
+    }
+
+    /// [`letter_multiset_mask`] of the text.
+    pub fn mask(&self) -> u64 {
+        self.mask
+    }
+
+    /// True when the key holds a `v` or a `y` ([`has_vy`]).
+    pub fn key_vy(&self) -> bool {
+        self.key_vy
+    }
+}
+
+/// More than `max` bits set.
+#[inline(always)]
+fn more_bits(x: u64, max: u32) -> bool {
+    x.count_ones() > max
+}
+
 /// A word prepared once to be compared with many words as the first argument of
-/// [`crate::sim_masked`]: its letter mask (with repeats), the OSA patterns of its text and of
-/// its variant key, and whether its key holds a `v` or a `y`.
+/// [`crate::sim_masked`]: its [`WordShape`], and the OSA patterns of its text and of its
+/// variant key.
 #[derive(Clone, Copy, Debug)]
 pub struct WordPattern {
     /// [`letter_multiset_mask`] of the text.
     pub mask: u64,
+    shape: WordShape,
     text: OsaPattern,
     key: OsaPattern,
-    key_vy: bool,
 }
 
 impl WordPattern {
     /// True when the key holds a `v` or a `y` ([`has_vy`]).
     pub fn key_vy(&self) -> bool {
-        self.key_vy
+        self.shape.key_vy
     }
 
     /// Prepares `text` with its variant key `key`.
     pub fn new(text: &str, key: &str) -> WordPattern {
+        let shape = WordShape::new(text, key);
         WordPattern {
-            mask: letter_multiset_mask(text),
+            mask: shape.mask,
+            shape,
             text: OsaPattern::new(text.as_bytes()),
             key: OsaPattern::new(key.as_bytes()),
-            key_vy: has_vy(key),
         }
+    }
+
+    /// False only when [`sim_prepared`] of this word (`a`, `ka`) with the word of shape `b`
+    /// is certainly 0 ([`MatchKind::None`]), from lengths, letters and key hashes alone: the
+    /// keys differ, and neither an edit distance within the typo cap nor (for `translit`) a
+    /// key similarity can be reached. True when the words may be similar.
+    #[inline]
+    pub fn may_be_similar(&self, translit: bool, b: &WordShape) -> bool {
+        let a = &self.shape;
+        let (len, minlen) = (a.len.max(b.len), a.len.min(b.len));
+        if minlen <= 1 {
+            // An initial (or nothing): compare.
+            return true;
+        }
+        if a.key_len == b.key_len && a.key_len > 0 && a.key_hash == b.key_hash {
+            // Perhaps the same key: a variant.
+            return true;
+        }
+        // The keys differ: a word similarity needs an OSA distance within `max` (see
+        // `word_similarity_core`), which these lower bounds rule out.
+        let max = len * 2 / 5;
+        if !(len - minlen > max
+            || more_bits(a.mask & !b.mask, max)
+            || more_bits(b.mask & !a.mask, max))
+        {
+            return true;
+        }
+        if !translit {
+            return false;
+        }
+        // The key similarity of different keys: equal without `v` / `y`, or one edit apart
+        // (both at least three letters long).
+        if a.key_vy || b.key_vy {
+            return true;
+        }
+        a.key_len.min(b.key_len) >= 3
+            && a.key_len.abs_diff(b.key_len) <= 1
+            && !more_bits(a.key_mask & !b.key_mask, 1)
+            && !more_bits(b.key_mask & !a.key_mask, 1)
     }
 }
 
@@ -466,8 +554,12 @@ pub fn sim_prepared(
 ) -> WordSim {
     let s = word_similarity_core(a, ka, pa.mask, b, kb, mb, |x, y, m| pa.text.distance(x, y, m));
     if translit && s.value < 0.9 {
-        let k =
-            key_similarity_core(ka, kb, || pa.key_vy || kb_vy, |x, y, m| pa.key.distance(x, y, m));
+        let k = key_similarity_core(
+            ka,
+            kb,
+            || pa.shape.key_vy || kb_vy,
+            |x, y, m| pa.key.distance(x, y, m),
+        );
         if k.value > s.value {
             return k;
         }
@@ -570,6 +662,50 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn may_be_similar_is_safe() {
+        // Real-looking words, their typos and random words over a small alphabet: whenever the
+        // shape test says no, the similarity is 0.
+        let mut words: Vec<String> = "a m al ali amir mary omar muhammad mohammad mohamed mhmd muttaqi motaqi mottaki baradar barafar barardar abdulghani abdolghani alawi alui yusuf yousef vy wy y ltd co x1234567 1234567 ivanov ivanoff haqqani haqani naim naeem abdallah abdullah hassan hasan husain hussein ahmad ahmed akhmed yahya yehia".split(' ').map(str::to_string).collect();
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..600 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = 1 + (x % 11) as usize;
+            words.push(
+                (0..len).map(|i| b"ahmdlnuvyi"[((x >> (4 * i)) % 10) as usize] as char).collect(),
+            );
+        }
+        let (mut rejected, mut pairs) = (0, 0);
+        for a in &words {
+            let ka = skeleton(a);
+            let pa = WordPattern::new(a, &ka);
+            for b in &words {
+                let kb = skeleton(b);
+                let shape = WordShape::new(b, &kb);
+                for translit in [false, true] {
+                    pairs += 1;
+                    if !pa.may_be_similar(translit, &shape) {
+                        rejected += 1;
+                        let s = sim_prepared(
+                            translit,
+                            a,
+                            &ka,
+                            &pa,
+                            b,
+                            &kb,
+                            shape.mask(),
+                            shape.key_vy(),
+                        );
+                        assert_eq!(s, WordSim { value: 0.0, how: MatchKind::None }, "{a} {b}");
+                    }
+                }
+            }
+        }
+        assert!(rejected * 3 > pairs, "{rejected} of {pairs}");
     }
 
     #[test]
