@@ -219,6 +219,26 @@ struct SimTable {
     /// The rows, `used` cells of them in use; every cell past `used` is unset.
     cells: Vec<WordSim>,
     used: usize,
+    /// Per vocabulary word: its best options for the candidate bounds ([`Index::name_bound`]).
+    word_best: Vec<WordBest>,
+}
+
+/// What the candidate bounds need of one vocabulary word for the current query, made once per
+/// query and word whatever the number of candidate names holding it.
+#[derive(Clone, Copy, Default)]
+struct WordBest {
+    /// The query stamps `token_*` and `glued_*` were made for.
+    token_stamp: u32,
+    glued_stamp: u32,
+    /// As a listed word: the best similarity a query word, or from GLUED_MIN a query glued
+    /// pair, has with it (0.0 if none)...
+    token_best: f32,
+    /// ...and the query words those options hold (bit i: query word i).
+    token_has: u64,
+    /// As a listed glued pair: the best similarity from GLUED_MIN a query word has with it,
+    /// and those query words.
+    glued_best: f32,
+    glued_has: u64,
 }
 
 /// A cell not computed yet (similarities are never negative).
@@ -230,10 +250,12 @@ impl SimTable {
         if self.row_stamp.len() < words {
             self.row_stamp = vec![0; words];
             self.row_of = vec![0; words];
+            self.word_best = vec![WordBest::default(); words];
         }
         self.stamp = self.stamp.wrapping_add(1);
         if self.stamp == 0 {
             self.row_stamp.iter_mut().for_each(|x| *x = 0);
+            self.word_best.iter_mut().for_each(|x| *x = WordBest::default());
             self.stamp = 1;
         }
         self.units = units;
@@ -259,6 +281,158 @@ impl SimTable {
         }
         r
     }
+
+    /// The similarity of query unit `unit` with `word`, from the table or computed now.
+    #[inline]
+    fn sim(
+        &mut self,
+        q: &PreparedName,
+        pats: &[WordPattern],
+        words: &[Word],
+        unit: usize,
+        word: u32,
+    ) -> WordSim {
+        let cell = self.row(word) + unit;
+        let c = self.cells[cell];
+        if c.value >= 0.0 {
+            return c;
+        }
+        let (text, key) = unit_text(q, unit);
+        let s = compare(q.transliterated, &pats[unit], text, key, &words[word as usize]);
+        self.cells[cell] = s;
+        s
+    }
+
+    /// A glued option's similarity for the bounds: 0.0 unless it reaches
+    /// [`sanctions_score::GLUED_MIN`] (not compared when
+    /// [`sanctions_score::may_reach_glued_min`] rules it out).
+    #[inline]
+    fn glued_sim(
+        &mut self,
+        q: &PreparedName,
+        pats: &[WordPattern],
+        words: &[Word],
+        unit: usize,
+        word: u32,
+    ) -> f32 {
+        let (text, key) = unit_text(q, unit);
+        let w = &words[word as usize];
+        if !sanctions_score::may_reach_glued_min(
+            q.transliterated || w.transliterated,
+            text,
+            key,
+            &pats[unit],
+            &w.text,
+            &w.key,
+            w.shape.key_vy(),
+        ) {
+            return 0.0;
+        }
+        let s = self.sim(q, pats, words, unit, word).value;
+        if s >= sanctions_score::GLUED_MIN { s } else { 0.0 }
+    }
+
+    /// `word` as a listed word: its best option with the query and the query words it holds
+    /// ([`WordBest`]).
+    fn token_best(
+        &mut self,
+        q: &PreparedName,
+        pats: &[WordPattern],
+        words: &[Word],
+        word: u32,
+    ) -> (f32, u64) {
+        let e = self.word_best[word as usize];
+        if e.token_stamp == self.stamp {
+            return (e.token_best, e.token_has);
+        }
+        let qn = q.tokens.len();
+        let (mut best, mut has) = (0.0f32, 0u64);
+        for i in 0..qn {
+            let s = self.sim(q, pats, words, i, word).value;
+            if s > 0.0 {
+                best = best.max(s);
+                has |= 1 << i;
+            }
+        }
+        for (g, gl) in q.glued.iter().enumerate() {
+            if gl.text.len() < sanctions_score::GLUED_MIN_LEN {
+                continue;
+            }
+            let s = self.glued_sim(q, pats, words, qn + g, word);
+            if s >= sanctions_score::GLUED_MIN {
+                best = best.max(s);
+                has |= (1 << gl.first) | (1 << (gl.first + 1));
+            }
+        }
+        let e = &mut self.word_best[word as usize];
+        e.token_stamp = self.stamp;
+        e.token_best = best;
+        e.token_has = has;
+        (best, has)
+    }
+
+    /// `word` as a listed glued pair: its best option (from GLUED_MIN) with a query word and
+    /// the query words that reach it ([`WordBest`]).
+    fn glued_best(
+        &mut self,
+        q: &PreparedName,
+        pats: &[WordPattern],
+        words: &[Word],
+        word: u32,
+    ) -> (f32, u64) {
+        let e = self.word_best[word as usize];
+        if e.glued_stamp == self.stamp {
+            return (e.glued_best, e.glued_has);
+        }
+        let (mut best, mut has) = (0.0f32, 0u64);
+        for (i, qt) in q.tokens.iter().enumerate() {
+            if qt.text.len() < sanctions_score::GLUED_MIN_LEN {
+                continue;
+            }
+            let s = self.glued_sim(q, pats, words, i, word);
+            if s >= sanctions_score::GLUED_MIN {
+                best = best.max(s);
+                has |= 1 << i;
+            }
+        }
+        let e = &mut self.word_best[word as usize];
+        e.glued_stamp = self.stamp;
+        e.glued_best = best;
+        e.glued_has = has;
+        (best, has)
+    }
+}
+
+/// The text and key of query unit `unit`: a word, then the glued pairs.
+#[inline]
+fn unit_text(q: &PreparedName, unit: usize) -> (&str, &str) {
+    match q.tokens.get(unit) {
+        Some(t) => (&t.text, &t.key),
+        None => {
+            let g = &q.glued[unit - q.tokens.len()];
+            (&g.text, &g.key)
+        }
+    }
+}
+
+/// The similarity of a query unit (`text`, `key`, prepared as `pat`) with a vocabulary word,
+/// 0 without comparing when the shapes rule it out.
+#[inline]
+fn compare(query_translit: bool, pat: &WordPattern, text: &str, key: &str, w: &Word) -> WordSim {
+    let translit = query_translit || w.transliterated;
+    if !pat.may_be_similar(translit, &w.shape) {
+        return NO_SIM;
+    }
+    sanctions_score::sim_prepared(
+        translit,
+        text,
+        key,
+        pat,
+        &w.text,
+        &w.key,
+        w.shape.mask(),
+        w.shape.key_vy(),
+    )
 }
 
 #[derive(Default)]
@@ -277,10 +451,8 @@ struct Scratch {
     pats: Vec<WordPattern>,
     /// Table rows of the words of the name being aligned: its tokens, then its glued pairs.
     rows: Vec<u32>,
-    /// Per listed word, the best similarity it may meet ([`NameLookup::bound`]).
+    /// Per word of a candidate name, the best similarity it may meet ([`Index::name_bound`]).
     best: Vec<f32>,
-    /// Per query word, whether it has any option ([`NameLookup::bound`]).
-    has: Vec<bool>,
     table: SimTable,
 }
 
@@ -338,23 +510,13 @@ impl<'a> NameLookup<'a> {
 
     #[inline(never)]
     fn compute(&mut self, unit: usize, text: &str, key: &str, cell: usize, word: u32) -> WordSim {
-        let w = &self.words[word as usize];
-        let translit = self.query.transliterated || w.transliterated;
-        let pat = &self.pats[unit];
-        let s = if pat.may_be_similar(translit, &w.shape) {
-            sanctions_score::sim_prepared(
-                translit,
-                text,
-                key,
-                pat,
-                &w.text,
-                &w.key,
-                w.shape.mask(),
-                w.shape.key_vy(),
-            )
-        } else {
-            NO_SIM
-        };
+        let s = compare(
+            self.query.transliterated,
+            &self.pats[unit],
+            text,
+            key,
+            &self.words[word as usize],
+        );
         self.cells[cell] = s;
         s
     }
@@ -379,90 +541,7 @@ impl NameLookup<'_> {
     }
 }
 
-impl NameLookup<'_> {
-    /// The similarity of a glued option for the bound: 0.0 unless it reaches
-    /// [`sanctions_score::GLUED_MIN`].
-    #[inline(always)]
-    fn glued_bound(&mut self, unit: usize, text: &str, key: &str, row: usize, word: u32) -> f32 {
-        if !self.may_reach_glued_min(unit, text, key, word) {
-            return 0.0;
-        }
-        let s = self.get(unit, text, key, row, word).value;
-        if s >= sanctions_score::GLUED_MIN { s } else { 0.0 }
-    }
-
-    /// An upper bound of [`sanctions_score::align_score_with`] for this name, cheaper than
-    /// the alignment: word pairs from the table (computed now where missing; the alignment
-    /// reuses them), glued pairs at 1.0 unless the table or [`NameLookup::may_reach_glued_min`]
-    /// rules them out.
-    ///
-    /// Every listed word j is matched at most once with some similarity ≤ `best[j]`, the best
-    /// option it is part of, so the matched listed weight `X = Σ w_j·best[j]` bounds
-    /// `n_matched`, and the name coverage is at most `X / total`. The query coverage is
-    /// `A / (B + U)` with `A = n_matched ≤ B` (similarities are at most 1) and `U` the weight
-    /// of the unmatched query words, at least `U0`, the weight of the query words with no
-    /// option at all: so it is at most `A / (A + U0) ≤ X / (X + U0)`. The score increases with
-    /// both coverages.
-    fn bound(&mut self, cfg: &NameConfig, best: &mut Vec<f32>, has: &mut Vec<bool>) -> f32 {
-        if !(cfg.query_exponent > 0.0 && (0.0..=1.0).contains(&cfg.name_floor)) {
-            return f32::INFINITY;
-        }
-        let q = self.query;
-        let n = &self.name.prepared;
-        let (qn, nn) = (q.tokens.len(), n.tokens.len());
-        best.clear();
-        best.resize(nn, 0.0);
-        has.clear();
-        has.resize(qn, false);
-        for (i, qt) in q.tokens.iter().enumerate() {
-            for (j, b) in best.iter_mut().enumerate() {
-                let s = self.token(i, j).value;
-                if s > 0.0 {
-                    *b = b.max(s);
-                    has[i] = true;
-                }
-            }
-            if qt.text.len() < sanctions_score::GLUED_MIN_LEN {
-                continue;
-            }
-            for (g, gl) in n.glued.iter().enumerate() {
-                let word = self.name.glued_words[g];
-                let s = self.glued_bound(i, &qt.text, &qt.key, nn + g, word);
-                if s >= sanctions_score::GLUED_MIN {
-                    best[gl.first] = best[gl.first].max(s);
-                    best[gl.first + 1] = best[gl.first + 1].max(s);
-                    has[i] = true;
-                }
-            }
-        }
-        for (g, gl) in q.glued.iter().enumerate() {
-            if gl.text.len() < sanctions_score::GLUED_MIN_LEN {
-                continue;
-            }
-            for (j, b) in best.iter_mut().enumerate() {
-                let word = self.name.token_words[j];
-                let s = self.glued_bound(qn + g, &gl.text, &gl.key, j, word);
-                if s >= sanctions_score::GLUED_MIN {
-                    *b = b.max(s);
-                    has[gl.first] = true;
-                    has[gl.first + 1] = true;
-                }
-            }
-        }
-        let x: f32 = n.tokens.iter().zip(best.iter()).map(|(t, b)| t.weight * b).sum();
-        if x <= 0.0 {
-            return 0.0;
-        }
-        let u0: f32 =
-            q.tokens.iter().zip(has.iter()).filter(|(_, h)| !**h).map(|(t, _)| t.weight).sum();
-        let qc = (x / (x + u0)).min(1.0);
-        let nc = if n.total_weight > 0.0 { (x / n.total_weight).min(1.0) } else { 0.0 };
-        let score = qc.powf(cfg.query_exponent) * (cfg.name_floor + (1.0 - cfg.name_floor) * nc);
-        score.clamp(0.0, 1.0)
-    }
-}
-
-/// Slack on the bound of [`NameLookup::bound`] against rounding (its sums run in another
+/// Slack on the bound of [`Index::name_bound`] against rounding (its sums run in another
 /// order than the alignment's): a candidate is dropped only when its bound misses the
 /// threshold by more than this.
 const BOUND_SLACK: f32 = 1e-3;
@@ -882,8 +961,69 @@ impl Index {
         Some(Hit { entity: c.entity, score: s.score, explanation: s.explanation })
     }
 
+    /// An upper bound of [`sanctions_score::align_score_with`] for this name, cheaper than
+    /// the alignment: word pairs from the table (computed now where missing; the alignment
+    /// reuses them), glued pairs only from [`sanctions_score::GLUED_MIN`], each listed word's
+    /// options summed up once per query ([`WordBest`]).
+    ///
+    /// Every listed word j is matched at most once with some similarity ≤ `best[j]`, the best
+    /// option it is part of, so the matched listed weight `X = Σ w_j·best[j]` bounds
+    /// `n_matched`, and the name coverage is at most `X / total`. The query coverage is
+    /// `A / (B + U)` with `A = n_matched ≤ B` (similarities are at most 1) and `U` the weight
+    /// of the unmatched query words, at least `U0`, the weight of the query words with no
+    /// option at all: so it is at most `A / (A + U0) ≤ X / (X + U0)`. The score increases with
+    /// both coverages.
+    fn name_bound(
+        &self,
+        q: &PreparedName,
+        name: &IndexedName,
+        cfg: &NameConfig,
+        table: &mut SimTable,
+        pats: &[WordPattern],
+        best: &mut Vec<f32>,
+    ) -> f32 {
+        // The options' query words are a 64-bit set: longer queries are not bounded.
+        if !(cfg.query_exponent > 0.0 && (0.0..=1.0).contains(&cfg.name_floor))
+            || q.tokens.len() > 64
+        {
+            return f32::INFINITY;
+        }
+        let n = &name.prepared;
+        let words = &self.words;
+        best.clear();
+        let mut has = 0u64;
+        for &w in &name.token_words {
+            let (b, h) = table.token_best(q, pats, words, w);
+            best.push(b);
+            has |= h;
+        }
+        for (gl, &w) in n.glued.iter().zip(&name.glued_words) {
+            let (s, h) = table.glued_best(q, pats, words, w);
+            if s >= sanctions_score::GLUED_MIN {
+                best[gl.first] = best[gl.first].max(s);
+                best[gl.first + 1] = best[gl.first + 1].max(s);
+                has |= h;
+            }
+        }
+        let x: f32 = n.tokens.iter().zip(best.iter()).map(|(t, b)| t.weight * b).sum();
+        if x <= 0.0 {
+            return 0.0;
+        }
+        let u0: f32 = q
+            .tokens
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| has & (1 << i) == 0)
+            .map(|(_, t)| t.weight)
+            .sum();
+        let qc = (x / (x + u0)).min(1.0);
+        let nc = if n.total_weight > 0.0 { (x / n.total_weight).min(1.0) } else { 0.0 };
+        let score = qc.powf(cfg.query_exponent) * (cfg.name_floor + (1.0 - cfg.name_floor) * nc);
+        score.clamp(0.0, 1.0)
+    }
+
     /// False when the candidate certainly scores below `threshold` (see
-    /// [`NameLookup::bound`]); attribute effects are exact.
+    /// [`Index::name_bound`]); attribute effects are exact.
     fn may_reach(&self, query: &Query, c: &Candidate, threshold: f32, s: &mut Scratch) -> bool {
         if threshold <= 0.0 {
             // Scores are clamped at 0: everything reaches such a threshold.
@@ -892,17 +1032,16 @@ impl Index {
         let r = &self.records[c.entity];
         let (adj, id) = self.algorithm.attribute_adjustment(query, self.attrs(c.entity));
         let cfg = &self.algorithm.config.name;
-        let Scratch { table, rows, pats, best, has, .. } = s;
+        let Scratch { table, pats, best, .. } = s;
         let mut ub = 0.0f32;
         for &local in &c.names {
             let name = &r.names[local as usize];
-            let mut lookup = NameLookup::new(table, rows, pats, &query.name, &self.words, name);
             let qf = if name.quality == NameQuality::Weak && id {
                 1.0
             } else {
                 self.algorithm.quality_factor(name.quality)
             };
-            let b = lookup.bound(cfg, best, has);
+            let b = self.name_bound(&query.name, name, cfg, table, pats, best);
             ub = ub.max(b * qf);
             if ub + adj >= threshold - BOUND_SLACK {
                 return true;
