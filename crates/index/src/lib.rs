@@ -435,10 +435,21 @@ fn compare(query_translit: bool, pat: &WordPattern, text: &str, key: &str, w: &W
     )
 }
 
+/// A name's running bound during retrieval, and the last unit that credited it
+/// (`u32::MAX`: none yet).
+#[derive(Clone, Copy)]
+struct Acc {
+    bound: f32,
+    last_unit: u32,
+}
+
+const ACC_NONE: Acc = Acc { bound: 0.0, last_unit: u32::MAX };
+
 #[derive(Default)]
 struct Scratch {
-    bound: Vec<f32>,
-    last_unit: Vec<u32>,
+    /// Per name id ([`Acc`]).
+    acc: Vec<Acc>,
+    /// The names credited by the current query.
     touched: Vec<u32>,
     keys: Vec<u64>,
     /// Per vocabulary word: the last unit stamp whose keys reached it (each word is looked
@@ -786,9 +797,9 @@ impl Index {
         if q.is_empty() {
             return Vec::new();
         }
-        if s.bound.len() < self.names.len() {
-            s.bound = vec![0.0; self.names.len()];
-            s.last_unit = vec![u32::MAX; self.names.len()];
+        if s.acc.len() < self.names.len() {
+            s.acc = vec![ACC_NONE; self.names.len()];
+            s.touched = Vec::with_capacity(self.names.len());
         }
         if s.seen.len() < self.words.len() {
             s.seen = vec![0; self.words.len()];
@@ -874,17 +885,20 @@ impl Index {
             s.reached.sort_unstable_by(|a, b| {
                 b.1.value.partial_cmp(&a.1.value).unwrap_or(std::cmp::Ordering::Equal)
             });
-            for &(wid, sim) in &s.reached {
+            let Scratch { acc, touched, reached, .. } = &mut *s;
+            let unit = u as u32;
+            for &(wid, sim) in reached.iter() {
+                let credit = w * sim.value;
                 for &nid in &self.word_names[wid as usize] {
-                    let i = nid as usize;
-                    if s.last_unit[i] == u as u32 {
+                    let a = &mut acc[nid as usize];
+                    if a.last_unit == unit {
                         continue;
                     }
-                    if s.last_unit[i] == u32::MAX {
-                        s.touched.push(nid);
+                    if a.last_unit == u32::MAX {
+                        touched.push(nid);
                     }
-                    s.last_unit[i] = u as u32;
-                    s.bound[i] += w * sim.value;
+                    a.last_unit = unit;
+                    a.bound += credit;
                 }
             }
         }
@@ -893,10 +907,9 @@ impl Index {
         // entity and position.
         let mut passing: Vec<u64> = Vec::new();
         for &id in &s.touched {
-            let i = id as usize;
-            let b = s.bound[i];
-            s.bound[i] = 0.0;
-            s.last_unit[i] = u32::MAX;
+            let a = &mut s.acc[id as usize];
+            let b = a.bound;
+            *a = ACC_NONE;
             if b >= need {
                 passing.push((u64::from(id) << 32) | u64::from(b.to_bits()));
             }
