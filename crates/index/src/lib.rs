@@ -61,9 +61,24 @@ pub struct Hit {
 
 struct Candidate {
     entity: usize,
-    /// Positions of the entity's prepared names that the query reached.
-    names: Vec<u16>,
+    /// Where the positions of the entity's prepared names that the query reached are in
+    /// [`Candidates::names`].
+    names: std::ops::Range<usize>,
     bound: f32,
+}
+
+/// The candidates of one query, their names in one buffer (kept in the scratch between
+/// queries, so retrieval allocates nothing once warm).
+#[derive(Default)]
+struct Candidates {
+    list: Vec<Candidate>,
+    names: Vec<u16>,
+}
+
+impl Candidates {
+    fn names(&self, c: &Candidate) -> &[u16] {
+        &self.names[c.names.clone()]
+    }
 }
 
 /// A listed name ready for scoring: the prepared name and the vocabulary ids of its words and
@@ -435,29 +450,35 @@ fn compare(query_translit: bool, pat: &WordPattern, text: &str, key: &str, w: &W
     )
 }
 
-/// A name's running bound during retrieval, and the last unit that credited it
-/// (`u32::MAX`: none yet).
-#[derive(Clone, Copy)]
+/// A name's running bound during retrieval, and the mark of the last unit that credited it:
+/// `base + unit` for the current query ([`Scratch::acc_base`]); a mark below the base is
+/// left from an earlier query (the bound is then 0), so nothing is reset between queries.
+#[derive(Clone, Copy, Default)]
 struct Acc {
     bound: f32,
-    last_unit: u32,
+    mark: u32,
 }
-
-const ACC_NONE: Acc = Acc { bound: 0.0, last_unit: u32::MAX };
 
 #[derive(Default)]
 struct Scratch {
     /// Per name id ([`Acc`]).
     acc: Vec<Acc>,
-    /// The names credited by the current query.
-    touched: Vec<u32>,
+    /// The mark of the current query's first unit (marks `acc_base..acc_base + units`).
+    acc_base: u32,
+    /// Above every mark given so far: the next query's base.
+    acc_next: u32,
     keys: Vec<u64>,
     /// Per vocabulary word: the last unit stamp whose keys reached it (each word is looked
     /// at once per unit).
     seen: Vec<u32>,
     seen_stamp: u32,
-    /// Words reached by the current unit's keys that credit names, with their similarity.
-    reached: Vec<(u32, WordSim)>,
+    /// Words reached by the current unit's keys that credit names: their similarity's bits
+    /// (positive, so ordered as the similarities), then the word id.
+    reached: Vec<u64>,
+    /// Name ids and bound bits of the names passing retrieval.
+    passing: Vec<u64>,
+    /// The buffers of the last query's candidates, for the next one.
+    spare: Candidates,
     /// Every query unit prepared for comparisons ([`WordPattern`]).
     pats: Vec<WordPattern>,
     /// Table rows of the words of the name being aligned: its tokens, then its glued pairs.
@@ -781,7 +802,10 @@ impl Index {
     pub fn candidates_at(&self, query: &Query, threshold: f32) -> Vec<usize> {
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
-            self.candidates_in(query, threshold, &mut s).into_iter().map(|c| c.entity).collect()
+            let candidates = self.candidates_in(query, threshold, &mut s);
+            let entities = candidates.list.iter().map(|c| c.entity).collect();
+            s.spare = candidates;
+            entities
         })
     }
 
@@ -792,21 +816,34 @@ impl Index {
     }
 
     /// Fills `s.units` with the similarities of every query unit and returns the candidates.
-    fn candidates_in(&self, query: &Query, threshold: f32, s: &mut Scratch) -> Vec<Candidate> {
+    fn candidates_in(&self, query: &Query, threshold: f32, s: &mut Scratch) -> Candidates {
+        let mut out = std::mem::take(&mut s.spare);
+        out.list.clear();
+        out.names.clear();
         let q = &query.name;
         if q.is_empty() {
-            return Vec::new();
+            return out;
         }
-        if s.acc.len() < self.names.len() {
-            s.acc = vec![ACC_NONE; self.names.len()];
-            s.touched = Vec::with_capacity(self.names.len());
+        let units = q.tokens.len() + q.glued.len();
+        // Every earlier mark is below the new base.
+        let base = s.acc_next.max(1);
+        match u32::try_from(units).ok().and_then(|n| base.checked_add(n)) {
+            Some(next) if s.acc.len() >= self.names.len() => {
+                s.acc_base = base;
+                s.acc_next = next;
+            }
+            _ => {
+                s.acc = vec![Acc::default(); self.names.len()];
+                s.acc_base = 1;
+                s.acc_next = u32::try_from(units).map_or(u32::MAX, |n| n.saturating_add(1));
+            }
         }
         if s.seen.len() < self.words.len() {
             s.seen = vec![0; self.words.len()];
             s.seen_stamp = 0;
         }
-        s.touched.clear();
-        let units = q.tokens.len() + q.glued.len();
+        let need = self.min_share(threshold) * q.total_weight;
+        s.passing.clear();
         s.table.begin(self.words.len(), units);
         s.pats.clear();
         let translit = q.transliterated;
@@ -877,64 +914,62 @@ impl Index {
                     s.table.cells[cell] = sim;
                     // A glued unit credits only from GLUED_MIN on.
                     if sim.value > 0.0 && (!is_glued || sim.value >= sanctions_score::GLUED_MIN) {
-                        s.reached.push((wid, sim));
+                        s.reached.push((u64::from(sim.value.to_bits()) << 32) | u64::from(wid));
                     }
                 }
             }
-            // Credit names, best similarity first so each name gets this unit's best.
-            s.reached.sort_unstable_by(|a, b| {
-                b.1.value.partial_cmp(&a.1.value).unwrap_or(std::cmp::Ordering::Equal)
-            });
-            let Scratch { acc, touched, reached, .. } = &mut *s;
-            let unit = u as u32;
-            for &(wid, sim) in reached.iter() {
-                let credit = w * sim.value;
+            // Credit names, best similarity first so each name gets this unit's best. Bounds
+            // only grow (weights and similarities are positive): a name joins `passing` when
+            // its bound first reaches `need`.
+            s.reached.sort_unstable();
+            let Scratch { acc, acc_base, reached, passing, .. } = &mut *s;
+            let (base, mark) = (*acc_base, *acc_base + u as u32);
+            for &r in reached.iter().rev() {
+                let (wid, sim) = (r as u32, f32::from_bits((r >> 32) as u32));
+                let credit = w * sim;
                 for &nid in &self.word_names[wid as usize] {
                     let a = &mut acc[nid as usize];
-                    if a.last_unit == unit {
+                    if a.mark == mark {
                         continue;
                     }
-                    if a.last_unit == u32::MAX {
-                        touched.push(nid);
+                    let old = if a.mark < base { 0.0 } else { a.bound };
+                    let first = a.mark < base;
+                    a.mark = mark;
+                    a.bound = old + credit;
+                    if a.bound >= need && (first || old < need) {
+                        passing.push(u64::from(nid));
                     }
-                    a.last_unit = unit;
-                    a.bound += credit;
                 }
             }
         }
-        let need = self.min_share(threshold) * q.total_weight;
         // Name ids run in (entity, position) order, so sorting (id, bound bits) sorts by
         // entity and position.
-        let mut passing: Vec<u64> = Vec::new();
-        for &id in &s.touched {
-            let a = &mut s.acc[id as usize];
-            let b = a.bound;
-            *a = ACC_NONE;
-            if b >= need {
-                passing.push((u64::from(id) << 32) | u64::from(b.to_bits()));
-            }
+        let Scratch { acc, passing, .. } = &mut *s;
+        for p in passing.iter_mut() {
+            *p = (*p << 32) | u64::from(acc[*p as usize].bound.to_bits());
         }
         passing.sort_unstable();
-        let mut out: Vec<Candidate> = Vec::new();
-        for p in passing {
+        for &p in passing.iter() {
             let (e, local) = self.names[(p >> 32) as usize];
             let b = f32::from_bits(p as u32);
-            match out.last_mut() {
+            out.names.push(local);
+            let end = out.names.len();
+            match out.list.last_mut() {
                 Some(c) if c.entity == e as usize => {
-                    c.names.push(local);
+                    c.names.end = end;
                     c.bound = c.bound.max(b);
                 }
-                _ => out.push(Candidate { entity: e as usize, names: vec![local], bound: b }),
+                _ => out.list.push(Candidate { entity: e as usize, names: end - 1..end, bound: b }),
             }
         }
         // Entities are distinct: a total order, so an unstable sort gives the same order.
-        out.sort_unstable_by(|a, b| {
+        out.list.sort_unstable_by(|a, b| {
             b.bound
                 .partial_cmp(&a.bound)
                 .unwrap_or(std::cmp::Ordering::Equal)
                 .then(a.entity.cmp(&b.entity))
         });
-        out.truncate(self.retrieval.max_candidates);
+        out.list.truncate(self.retrieval.max_candidates);
         out
     }
 
@@ -949,20 +984,22 @@ impl Index {
         }
     }
 
+    /// Scores entry `entity` on its prepared names at positions `names`, with explanation.
     fn score_candidate(
         &self,
         query: &Query,
-        c: &Candidate,
+        entity: usize,
+        names: &[u16],
         table: &mut SimTable,
         rows: &mut Vec<u32>,
         pats: &[WordPattern],
     ) -> Option<Hit> {
-        let r = &self.records[c.entity];
-        let names = c.names.iter().map(|&local| {
+        let r = &self.records[entity];
+        let names = names.iter().map(|&local| {
             let n = &r.names[local as usize];
             CandidateName { index: n.orig, name: &n.prepared, quality: n.quality }
         });
-        let attrs = self.attrs(c.entity);
+        let attrs = self.attrs(entity);
         let cfg = &self.algorithm.config.name;
         let s = self.algorithm.score_with(query, names, attrs, |q, cand| -> Alignment {
             // Find the indexed name behind this candidate (same position in `Entity::names`).
@@ -971,7 +1008,7 @@ impl Index {
             let mut lookup = NameLookup::new(table, rows, pats, q, &self.words, name);
             align_with(q, cand.name, cfg, &mut lookup)
         })?;
-        Some(Hit { entity: c.entity, score: s.score, explanation: s.explanation })
+        Some(Hit { entity, score: s.score, explanation: s.explanation })
     }
 
     /// An upper bound of [`sanctions_score::align_score_with`] for this name, cheaper than
@@ -1037,17 +1074,24 @@ impl Index {
 
     /// False when the candidate certainly scores below `threshold` (see
     /// [`Index::name_bound`]); attribute effects are exact.
-    fn may_reach(&self, query: &Query, c: &Candidate, threshold: f32, s: &mut Scratch) -> bool {
+    fn may_reach(
+        &self,
+        query: &Query,
+        entity: usize,
+        names: &[u16],
+        threshold: f32,
+        s: &mut Scratch,
+    ) -> bool {
         if threshold <= 0.0 {
             // Scores are clamped at 0: everything reaches such a threshold.
             return true;
         }
-        let r = &self.records[c.entity];
-        let (adj, id) = self.algorithm.attribute_adjustment(query, self.attrs(c.entity));
+        let r = &self.records[entity];
+        let (adj, id) = self.algorithm.attribute_adjustment(query, self.attrs(entity));
         let cfg = &self.algorithm.config.name;
         let Scratch { table, pats, best, .. } = s;
         let mut ub = 0.0f32;
-        for &local in &c.names {
+        for &local in names {
             let name = &r.names[local as usize];
             let qf = if name.quality == NameQuality::Weak && id {
                 1.0
@@ -1067,17 +1111,18 @@ impl Index {
     fn score_candidate_only(
         &self,
         query: &Query,
-        c: &Candidate,
+        entity: usize,
+        names: &[u16],
         table: &mut SimTable,
         rows: &mut Vec<u32>,
         pats: &[WordPattern],
     ) -> Option<f32> {
-        let r = &self.records[c.entity];
-        let names = c.names.iter().map(|&local| {
+        let r = &self.records[entity];
+        let names = names.iter().map(|&local| {
             let n = &r.names[local as usize];
             CandidateName { index: local as usize, name: &n.prepared, quality: n.quality }
         });
-        let attrs = self.attrs(c.entity);
+        let attrs = self.attrs(entity);
         let cfg = &self.algorithm.config.name;
         self.algorithm.score_only_with(query, names, attrs, |q, cand| -> f32 {
             // `index` is the position in the record's names here.
@@ -1109,12 +1154,15 @@ impl Index {
             // Scores first (no explanation), explanations for the hits returned only; a
             // candidate whose bound cannot reach the threshold is not aligned at all.
             let mut scored: Vec<(&Candidate, f32)> = Vec::new();
-            for c in &candidates {
-                if !self.may_reach(&query, c, req.threshold, &mut s) {
+            for c in &candidates.list {
+                let names = candidates.names(c);
+                if !self.may_reach(&query, c.entity, names, req.threshold, &mut s) {
                     continue;
                 }
                 let Scratch { table, rows, pats, .. } = &mut *s;
-                if let Some(score) = self.score_candidate_only(&query, c, table, rows, pats) {
+                if let Some(score) =
+                    self.score_candidate_only(&query, c.entity, names, table, rows, pats)
+                {
                     if score >= req.threshold {
                         scored.push((c, score));
                     }
@@ -1127,14 +1175,17 @@ impl Index {
                     .then(a.0.entity.cmp(&b.0.entity))
             });
             scored.truncate(req.limit.max(1));
-            scored
+            let hits = scored
                 .into_iter()
                 .filter_map(|(c, score)| {
-                    let hit = self.score_candidate(&query, c, table, rows, pats)?;
+                    let names = candidates.names(c);
+                    let hit = self.score_candidate(&query, c.entity, names, table, rows, pats)?;
                     debug_assert_eq!(hit.score.to_bits(), score.to_bits());
                     Some(hit)
                 })
-                .collect()
+                .collect();
+            s.spare = candidates;
+            hits
         })
     }
 
@@ -1238,5 +1289,37 @@ mod tests {
     fn auto_traits() {
         fn assert_all<T: Send + Sync>() {}
         assert_all::<Index>();
+    }
+
+    /// The per-thread scratch (marks, stamps, table, candidate buffers) carries nothing from
+    /// one query to the next: long and short queries in a row screen as on a fresh thread.
+    #[test]
+    fn scratch_reuse_is_invisible() {
+        let idx = std::sync::Arc::new(fixture());
+        let queries = [
+            "Mullah Amir Khan Muttaqi Abdul Ghani Baradar Akhund",
+            "Baradar",
+            "Amir Khan Motaqi",
+            "Abdulghani",
+            "Mohammad Hassan Akhund Omar",
+            "Taliban",
+            "Muttaqi",
+        ];
+        let mut low = req("");
+        low.threshold = 0.3;
+        for round in 0..3 {
+            for q in queries {
+                let r = if round == 1 {
+                    ScreenRequest { name: q.into(), ..low.clone() }
+                } else {
+                    req(q)
+                };
+                let here = format!("{:?}", idx.screen(&r));
+                let idx2 = idx.clone();
+                let fresh =
+                    std::thread::spawn(move || format!("{:?}", idx2.screen(&r))).join().unwrap();
+                assert_eq!(here, fresh, "{q}");
+            }
+        }
     }
 }
