@@ -297,54 +297,61 @@ impl SimTable {
         r
     }
 
-    /// The similarity of query unit `unit` with `word`, from the table or computed now.
+    /// The similarity in `cell` of query unit `text`, `key` (prepared as `pat`) with `w`,
+    /// computed now if missing.
     #[inline]
-    fn sim(
+    fn cell_sim(
         &mut self,
-        q: &PreparedName,
-        pats: &[WordPattern],
-        words: &[Word],
-        unit: usize,
-        word: u32,
-    ) -> WordSim {
-        let cell = self.row(word) + unit;
+        cell: usize,
+        query_translit: bool,
+        pat: &WordPattern,
+        text: &str,
+        key: &str,
+        w: &Word,
+    ) -> f32 {
         let c = self.cells[cell];
         if c.value >= 0.0 {
-            return c;
+            return c.value;
         }
-        let (text, key) = unit_text(q, unit);
-        let s = compare(q.transliterated, &pats[unit], text, key, &words[word as usize]);
+        let s = compare(query_translit, pat, text, key, w);
         self.cells[cell] = s;
-        s
+        s.value
     }
 
-    /// A glued option's similarity for the bounds: 0.0 unless it reaches
-    /// [`sanctions_score::GLUED_MIN`] (not compared when
-    /// [`sanctions_score::may_reach_glued_min`] rules it out).
+    /// A glued option's similarity in `cell` for the bounds: 0.0 unless it reaches
+    /// [`sanctions_score::GLUED_MIN`]. A missing cell is not computed when
+    /// [`sanctions_score::may_reach_glued_min`] rules the pair out (a cell present is below
+    /// GLUED_MIN in that case anyway).
     #[inline]
-    fn glued_sim(
+    fn glued_cell(
         &mut self,
-        q: &PreparedName,
-        pats: &[WordPattern],
-        words: &[Word],
-        unit: usize,
-        word: u32,
+        cell: usize,
+        query_translit: bool,
+        pat: &WordPattern,
+        text: &str,
+        key: &str,
+        w: &Word,
     ) -> f32 {
-        let (text, key) = unit_text(q, unit);
-        let w = &words[word as usize];
-        if !sanctions_score::may_reach_glued_min(
-            q.transliterated || w.transliterated,
-            text,
-            key,
-            &pats[unit],
-            &w.text,
-            &w.key,
-            w.shape.key_vy(),
-        ) {
-            return 0.0;
-        }
-        let s = self.sim(q, pats, words, unit, word).value;
-        if s >= sanctions_score::GLUED_MIN { s } else { 0.0 }
+        let c = self.cells[cell];
+        let v = if c.value >= 0.0 {
+            c.value
+        } else {
+            if !sanctions_score::may_reach_glued_min(
+                query_translit || w.transliterated,
+                text,
+                key,
+                pat,
+                &w.text,
+                &w.key,
+                w.shape.key_vy(),
+            ) {
+                return 0.0;
+            }
+            let s = compare(query_translit, pat, text, key, w);
+            self.cells[cell] = s;
+            s.value
+        };
+        if v >= sanctions_score::GLUED_MIN { v } else { 0.0 }
     }
 
     /// `word` as a listed word: its best option with the query and the query words it holds
@@ -361,9 +368,12 @@ impl SimTable {
             return (e.token_best, e.token_has);
         }
         let qn = q.tokens.len();
+        let row = self.row(word);
+        let w = &words[word as usize];
+        let qt = q.transliterated;
         let (mut best, mut has) = (0.0f32, 0u64);
-        for i in 0..qn {
-            let s = self.sim(q, pats, words, i, word).value;
+        for (i, (t, pat)) in q.tokens.iter().zip(pats).enumerate() {
+            let s = self.cell_sim(row + i, qt, pat, &t.text, &t.key, w);
             if s > 0.0 {
                 best = best.max(s);
                 has |= 1 << i;
@@ -373,7 +383,8 @@ impl SimTable {
             if gl.text.len() < sanctions_score::GLUED_MIN_LEN {
                 continue;
             }
-            let s = self.glued_sim(q, pats, words, qn + g, word);
+            let unit = qn + g;
+            let s = self.glued_cell(row + unit, qt, &pats[unit], &gl.text, &gl.key, w);
             if s >= sanctions_score::GLUED_MIN {
                 best = best.max(s);
                 has |= (1 << gl.first) | (1 << (gl.first + 1));
@@ -399,12 +410,15 @@ impl SimTable {
         if e.glued_stamp == self.stamp {
             return (e.glued_best, e.glued_has);
         }
+        let row = self.row(word);
+        let w = &words[word as usize];
+        let qt = q.transliterated;
         let (mut best, mut has) = (0.0f32, 0u64);
-        for (i, qt) in q.tokens.iter().enumerate() {
-            if qt.text.len() < sanctions_score::GLUED_MIN_LEN {
+        for (i, (t, pat)) in q.tokens.iter().zip(pats).enumerate() {
+            if t.text.len() < sanctions_score::GLUED_MIN_LEN {
                 continue;
             }
-            let s = self.glued_sim(q, pats, words, i, word);
+            let s = self.glued_cell(row + i, qt, pat, &t.text, &t.key, w);
             if s >= sanctions_score::GLUED_MIN {
                 best = best.max(s);
                 has |= 1 << i;
@@ -415,18 +429,6 @@ impl SimTable {
         e.glued_best = best;
         e.glued_has = has;
         (best, has)
-    }
-}
-
-/// The text and key of query unit `unit`: a word, then the glued pairs.
-#[inline]
-fn unit_text(q: &PreparedName, unit: usize) -> (&str, &str) {
-    match q.tokens.get(unit) {
-        Some(t) => (&t.text, &t.key),
-        None => {
-            let g = &q.glued[unit - q.tokens.len()];
-            (&g.text, &g.key)
-        }
     }
 }
 
