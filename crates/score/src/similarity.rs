@@ -27,7 +27,9 @@ pub fn osa_distance(a: &[u8], b: &[u8], max: usize) -> usize {
 /// bit-parallel match vectors are built once instead of once per pair.
 #[derive(Clone, Copy, Debug)]
 pub struct OsaPattern {
-    peq: [u64; 37],
+    /// Match vectors by [`CODE`] (64 entries, so any code indexes it without a bounds check;
+    /// entry 0, for bytes that are neither letters nor digits, stays empty).
+    peq: [u64; 64],
     /// The bit-parallel distance applies (1..=64 letters or digits).
     bits: bool,
 }
@@ -35,7 +37,7 @@ pub struct OsaPattern {
 impl OsaPattern {
     /// The pattern of `a`.
     pub fn new(a: &[u8]) -> OsaPattern {
-        let mut peq = [0u64; 37];
+        let mut peq = [0u64; 64];
         let mut bits = !a.is_empty() && a.len() <= 64;
         if bits {
             for (i, &c) in a.iter().enumerate() {
@@ -64,9 +66,7 @@ impl OsaPattern {
             return n;
         }
         if self.bits && m < 64 {
-            if let Some(d) = osa_bits_peq_max(&self.peq, n, b, max) {
-                return d;
-            }
+            return osa_bits_peq_max(&self.peq, n, b, max);
         }
         osa_rows(a, b, max).min(max + 1)
     }
@@ -137,9 +137,11 @@ fn osa_bits_peq(peq: &[u64; 37], n: usize, b: &[u8]) -> Option<usize> {
 
 /// [`osa_bits_peq`] capped at `max`: the distance, or `max + 1` when it exceeds `max`, found
 /// early when it must. The last row's value moves by at most one per letter of `b`, so once it
-/// exceeds `max` by more than the letters left it cannot come back to `max`.
+/// exceeds `max` by more than the letters left it cannot come back to `max`. The pattern holds
+/// letters and digits only, so a byte of `b` that is neither matches nothing: its code 0 has
+/// an empty match vector, and any byte of `b` is fine.
 #[inline]
-fn osa_bits_peq_max(peq: &[u64; 37], n: usize, b: &[u8], max: usize) -> Option<usize> {
+fn osa_bits_peq_max(peq: &[u64; 64], n: usize, b: &[u8], max: usize) -> usize {
     let mut vp = !0u64;
     let mut vn = 0u64;
     let mut d0 = 0u64;
@@ -149,11 +151,7 @@ fn osa_bits_peq_max(peq: &[u64; 37], n: usize, b: &[u8], max: usize) -> Option<u
     // `max` plus the letters of `b` not read yet.
     let mut limit = max + b.len();
     for &c in b {
-        let k = CODE[usize::from(c)];
-        if k == 0 {
-            return None;
-        }
-        let pm = peq[usize::from(k)];
+        let pm = peq[usize::from(CODE[usize::from(c)] & 63)];
         let tr = ((!d0 & pm) << 1) & pm_old;
         d0 = (((pm & vp).wrapping_add(vp)) ^ vp) | pm | vn | tr;
         let hp = vn | !(d0 | vp);
@@ -162,7 +160,7 @@ fn osa_bits_peq_max(peq: &[u64; 37], n: usize, b: &[u8], max: usize) -> Option<u
         dist -= usize::from(hn & last != 0);
         limit -= 1;
         if dist > limit {
-            return Some(max + 1);
+            return max + 1;
         }
         let hp = (hp << 1) | 1;
         let hn = hn << 1;
@@ -170,7 +168,7 @@ fn osa_bits_peq_max(peq: &[u64; 37], n: usize, b: &[u8], max: usize) -> Option<u
         vn = hp & d0;
         pm_old = pm;
     }
-    Some(dist)
+    dist
 }
 
 /// The row-by-row dynamic programme behind [`osa_distance`] (exact up to `max`; above it,
