@@ -24,8 +24,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 use sanctions_model::{Entity, EntityKind, NameQuality, PartialDate, Script};
 use sanctions_score::{
     Algorithm, Alignment, CandidateAttrs, CandidateName, Explanation, MatchKind, NameConfig,
-    PreparedName, Query, SimLookup, WordPattern, WordShape, WordSim, align_score_with, align_with,
-    attributes,
+    PreparedName, Query, ShapeCheck, SimLookup, WordPattern, WordShape, WordSim, align_score_with,
+    align_with, attributes,
 };
 use sanctions_text::{Token, TokenClass, country_code, detect_script, tokenize};
 
@@ -437,19 +437,8 @@ impl SimTable {
 #[inline]
 fn compare(query_translit: bool, pat: &WordPattern, text: &str, key: &str, w: &Word) -> WordSim {
     let translit = query_translit || w.transliterated;
-    if !pat.may_be_similar(translit, &w.shape) {
-        return NO_SIM;
-    }
-    sanctions_score::sim_prepared(
-        translit,
-        text,
-        key,
-        pat,
-        &w.text,
-        &w.key,
-        w.shape.mask(),
-        w.shape.key_vy(),
-    )
+    let check = pat.check(translit, &w.shape);
+    pat.sim_checked(check, translit, text, key, &w.text, &w.key, &w.shape)
 }
 
 /// A name's running bound during retrieval, and the mark of the last unit that credited it:
@@ -885,7 +874,8 @@ impl Index {
                     // Words that certainly score 0 with the unit (most of them), or that a
                     // glued unit cannot reach GLUED_MIN with, credit nothing: not compared,
                     // their cells stay unset.
-                    if !pat.may_be_similar(translit, &word.shape) {
+                    let check = pat.check(translit, &word.shape);
+                    if check == ShapeCheck::Zero {
                         continue;
                     }
                     if is_glued
@@ -903,15 +893,14 @@ impl Index {
                     }
                     // Each word once per unit, and retrieval runs first: the cell is unset.
                     let cell = s.table.row(wid) + u;
-                    let sim = sanctions_score::sim_prepared(
+                    let sim = pat.sim_checked(
+                        check,
                         translit,
                         text,
                         key,
-                        &pat,
                         &word.text,
                         &word.key,
-                        word.shape.mask(),
-                        word.shape.key_vy(),
+                        &word.shape,
                     );
                     s.table.cells[cell] = sim;
                     // A glued unit credits only from GLUED_MIN on.

@@ -302,13 +302,14 @@ pub fn word_similarity(a: &str, ka: &str, b: &str, kb: &str) -> WordSim {
 
 /// [`word_similarity`] with the words' [`letter_mask`]s precomputed (the hot path).
 pub fn word_similarity_masked(a: &str, ka: &str, ma: u64, b: &str, kb: &str, mb: u64) -> WordSim {
-    word_similarity_core(a, ka, ma, b, kb, mb, osa_distance)
+    word_similarity_core::<false>(a, ka, ma, b, kb, mb, osa_distance)
 }
 
 /// The body of [`word_similarity_masked`], with the OSA distance from `dist` (plain, or with
-/// the first word's [`OsaPattern`]).
+/// the first word's [`OsaPattern`]). `BOUNDED`: the caller knows the keys differ and the
+/// length and letter bounds pass ([`ShapeCheck::Bounded`]), so they are not evaluated again.
 #[inline(always)]
-fn word_similarity_core(
+fn word_similarity_core<const BOUNDED: bool>(
     a: &str,
     ka: &str,
     ma: u64,
@@ -332,13 +333,15 @@ fn word_similarity_core(
     }
     // A shared key is a variant only when the key says enough: a two-letter key ("jt") is
     // shared by too many unrelated words unless the lengths are close.
-    let same_key = !ka.is_empty()
+    let same_key = !BOUNDED
+        && !ka.is_empty()
         && ka == kb
         && (ka.len() >= 3 || (ka.len() == 2 && len - minlen <= 1) || len <= 3);
     let max = len * 2 / 5;
     // Each letter present on one side only costs an edit (and each repeat of a letter, with
     // [`letter_multiset_mask`]s); a substitution can serve one letter of each side.
-    if !same_key
+    if !BOUNDED
+        && !same_key
         && (len - minlen > max
             || (ma & !mb).count_ones() as usize > max
             || (mb & !ma).count_ones() as usize > max)
@@ -460,6 +463,18 @@ impl WordShape {
     }
 }
 
+/// What [`WordPattern::check`] can tell of a pair from the shapes alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShapeCheck {
+    /// The similarity is certainly 0.
+    Zero,
+    /// The keys differ and the length and letter bounds on the edit distance pass: the word
+    /// similarity rests on the distance itself.
+    Bounded,
+    /// Anything else (perhaps the same key, an initial, transliterated keys): compare fully.
+    Unknown,
+}
+
 /// More than `max` bits set.
 #[inline(always)]
 fn more_bits(x: u64, max: u32) -> bool {
@@ -501,15 +516,22 @@ impl WordPattern {
     /// key similarity can be reached. True when the words may be similar.
     #[inline]
     pub fn may_be_similar(&self, translit: bool, b: &WordShape) -> bool {
+        self.check(translit, b) != ShapeCheck::Zero
+    }
+
+    /// What the shapes alone say of this word (`a`, `ka`) against the word of shape `b`
+    /// ([`ShapeCheck`]), for [`WordPattern::sim_checked`].
+    #[inline]
+    pub fn check(&self, translit: bool, b: &WordShape) -> ShapeCheck {
         let a = &self.shape;
         let (len, minlen) = (a.len.max(b.len), a.len.min(b.len));
         if minlen <= 1 {
             // An initial (or nothing): compare.
-            return true;
+            return ShapeCheck::Unknown;
         }
         if a.key_len == b.key_len && a.key_len > 0 && a.key_hash == b.key_hash {
             // Perhaps the same key: a variant.
-            return true;
+            return ShapeCheck::Unknown;
         }
         // The keys differ: a word similarity needs an OSA distance within `max` (see
         // `word_similarity_core`), which these lower bounds rule out.
@@ -518,20 +540,49 @@ impl WordPattern {
             || more_bits(a.mask & !b.mask, max)
             || more_bits(b.mask & !a.mask, max))
         {
-            return true;
+            return ShapeCheck::Bounded;
         }
         if !translit {
-            return false;
+            return ShapeCheck::Zero;
         }
         // The key similarity of different keys: equal without `v` / `y`, or one edit apart
         // (both at least three letters long).
-        if a.key_vy || b.key_vy {
-            return true;
+        if a.key_vy
+            || b.key_vy
+            || (a.key_len.min(b.key_len) >= 3
+                && a.key_len.abs_diff(b.key_len) <= 1
+                && !more_bits(a.key_mask & !b.key_mask, 1)
+                && !more_bits(b.key_mask & !a.key_mask, 1))
+        {
+            return ShapeCheck::Unknown;
         }
-        a.key_len.min(b.key_len) >= 3
-            && a.key_len.abs_diff(b.key_len) <= 1
-            && !more_bits(a.key_mask & !b.key_mask, 1)
-            && !more_bits(b.key_mask & !a.key_mask, 1)
+        ShapeCheck::Zero
+    }
+
+    /// [`sim_prepared`] of this word (`a`, `ka`) with `b`, `kb` of shape `shape`, given
+    /// `check = self.check(translit, shape)`: the same value, without redoing what the check
+    /// established.
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    pub fn sim_checked(
+        &self,
+        check: ShapeCheck,
+        translit: bool,
+        a: &str,
+        ka: &str,
+        b: &str,
+        kb: &str,
+        shape: &WordShape,
+    ) -> WordSim {
+        match check {
+            ShapeCheck::Zero => WordSim { value: 0.0, how: MatchKind::None },
+            ShapeCheck::Bounded => {
+                sim_prepared_core::<true>(translit, a, ka, self, b, kb, shape.mask, shape.key_vy)
+            }
+            ShapeCheck::Unknown => {
+                sim_prepared_core::<false>(translit, a, ka, self, b, kb, shape.mask, shape.key_vy)
+            }
+        }
     }
 }
 
@@ -550,7 +601,25 @@ pub fn sim_prepared(
     mb: u64,
     kb_vy: bool,
 ) -> WordSim {
-    let s = word_similarity_core(a, ka, pa.mask, b, kb, mb, |x, y, m| pa.text.distance(x, y, m));
+    sim_prepared_core::<false>(translit, a, ka, pa, b, kb, mb, kb_vy)
+}
+
+/// The body of [`sim_prepared`] (`BOUNDED`: see [`word_similarity_core`]).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn sim_prepared_core<const BOUNDED: bool>(
+    translit: bool,
+    a: &str,
+    ka: &str,
+    pa: &WordPattern,
+    b: &str,
+    kb: &str,
+    mb: u64,
+    kb_vy: bool,
+) -> WordSim {
+    let s = word_similarity_core::<BOUNDED>(a, ka, pa.mask, b, kb, mb, |x, y, m| {
+        pa.text.distance(x, y, m)
+    });
     if translit && s.value < 0.9 {
         let k = key_similarity_core(
             ka,
@@ -686,6 +755,12 @@ mod tests {
                 let shape = WordShape::new(b, &kb);
                 for translit in [false, true] {
                     pairs += 1;
+                    let plain =
+                        sim_prepared(translit, a, &ka, &pa, b, &kb, shape.mask(), shape.key_vy());
+                    let check = pa.check(translit, &shape);
+                    let checked = pa.sim_checked(check, translit, a, &ka, b, &kb, &shape);
+                    assert_eq!(plain.value.to_bits(), checked.value.to_bits(), "{a} {b}");
+                    assert_eq!(plain.how, checked.how, "{a} {b}");
                     if !pa.may_be_similar(translit, &shape) {
                         rejected += 1;
                         let s = sim_prepared(
