@@ -336,15 +336,7 @@ impl SimTable {
         let v = if c.value >= 0.0 {
             c.value
         } else {
-            if !sanctions_score::may_reach_glued_min(
-                query_translit || w.transliterated,
-                text,
-                key,
-                pat,
-                &w.text,
-                &w.key,
-                w.shape.key_vy(),
-            ) {
+            if !pat.may_reach_glued_min(query_translit || w.transliterated, &w.shape) {
                 return 0.0;
             }
             let s = compare(query_translit, pat, text, key, w);
@@ -410,7 +402,6 @@ impl SimTable {
         if e.glued_stamp == self.stamp {
             return (e.glued_best, e.glued_has);
         }
-        let row = self.row(word);
         let w = &words[word as usize];
         let qt = q.transliterated;
         let (mut best, mut has) = (0.0f32, 0u64);
@@ -418,6 +409,13 @@ impl SimTable {
             if t.text.len() < sanctions_score::GLUED_MIN_LEN {
                 continue;
             }
+            // No row is made for a glued word no query word can reach GLUED_MIN with.
+            if self.row_stamp[word as usize] != self.stamp
+                && !pat.may_reach_glued_min(qt || w.transliterated, &w.shape)
+            {
+                continue;
+            }
+            let row = self.row(word);
             let s = self.glued_cell(row + i, qt, pat, &t.text, &t.key, w);
             if s >= sanctions_score::GLUED_MIN {
                 best = best.max(s);
@@ -550,17 +548,9 @@ impl NameLookup<'_> {
     /// pairs count only from [`sanctions_score::GLUED_MIN`] on, so a pair that cannot reach it
     /// is not compared (its cell stays unset for any other use).
     #[inline(always)]
-    fn may_reach_glued_min(&self, unit: usize, text: &str, key: &str, word: u32) -> bool {
+    fn may_reach_glued_min(&self, unit: usize, word: u32) -> bool {
         let w = &self.words[word as usize];
-        sanctions_score::may_reach_glued_min(
-            self.query.transliterated || w.transliterated,
-            text,
-            key,
-            &self.pats[unit],
-            &w.text,
-            &w.key,
-            w.shape.key_vy(),
-        )
+        self.pats[unit].may_reach_glued_min(self.query.transliterated || w.transliterated, &w.shape)
     }
 }
 
@@ -582,7 +572,7 @@ impl SimLookup for NameLookup<'_> {
         let q = self.query;
         let t = &q.tokens[qi];
         let word = self.name.glued_words[g];
-        if !self.may_reach_glued_min(qi, &t.text, &t.key, word) {
+        if !self.may_reach_glued_min(qi, word) {
             return NO_SIM;
         }
         let row = self.name.token_words.len() + g;
@@ -593,7 +583,7 @@ impl SimLookup for NameLookup<'_> {
         let t = &q.glued[g];
         let unit = q.tokens.len() + g;
         let word = self.name.token_words[nj];
-        if !self.may_reach_glued_min(unit, &t.text, &t.key, word) {
+        if !self.may_reach_glued_min(unit, word) {
             return NO_SIM;
         }
         self.get(unit, &t.text, &t.key, nj, word)
@@ -878,17 +868,7 @@ impl Index {
                     if check == ShapeCheck::Zero {
                         continue;
                     }
-                    if is_glued
-                        && !sanctions_score::may_reach_glued_min(
-                            translit,
-                            text,
-                            key,
-                            &pat,
-                            &word.text,
-                            &word.key,
-                            word.shape.key_vy(),
-                        )
-                    {
+                    if is_glued && !pat.may_reach_glued_min(translit, &word.shape) {
                         continue;
                     }
                     // Each word once per unit, and retrieval runs first: the cell is unset.

@@ -431,6 +431,14 @@ mod tests {
             for b in &words {
                 let kb = skeleton(b);
                 for translit in [false, true] {
+                    let shape = crate::similarity::WordShape::new(b, &kb);
+                    if !pa.may_reach_glued_min(translit, &shape) {
+                        // The shapes' answer is never stricter than the words'.
+                        assert!(
+                            !may_reach_glued_min(translit, a, &ka, &pa, b, &kb, has_vy(&kb)),
+                            "{a} {b} {translit}"
+                        );
+                    }
                     if !may_reach_glued_min(translit, a, &ka, &pa, b, &kb, has_vy(&kb)) {
                         let s = sim_prepared(
                             translit,

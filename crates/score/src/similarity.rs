@@ -519,6 +519,22 @@ impl WordPattern {
         self.check(translit, b) != ShapeCheck::Zero
     }
 
+    /// [`crate::may_reach_glued_min`] of this word with the word of shape `b`, from the
+    /// shapes: true whenever that is (keys are judged equal by length and hash), so false
+    /// still means the similarity stays below [`crate::GLUED_MIN`].
+    #[inline]
+    pub fn may_reach_glued_min(&self, translit: bool, b: &WordShape) -> bool {
+        let a = &self.shape;
+        let (la, lb) = (u64::from(a.len), u64::from(b.len));
+        if la == lb
+            || 3 * la.abs_diff(lb) <= la.max(lb)
+            || (a.key_len == b.key_len && a.key_hash == b.key_hash)
+        {
+            return true;
+        }
+        translit && (a.key_vy || b.key_vy || a.key_len.abs_diff(b.key_len) <= 1)
+    }
+
     /// What the shapes alone say of this word (`a`, `ka`) against the word of shape `b`
     /// ([`ShapeCheck`]), for [`WordPattern::sim_checked`].
     #[inline]
