@@ -33,8 +33,8 @@ use sanctions_model::{
     Entity, EntityKind, ListVersion, Name, NameQuality, PartialDate, Script, Source,
 };
 use sanctions_score::{
-    ALGORITHM_NAME, ALGORITHM_VERSION, Algorithm, DEFAULT_THRESHOLD, PreparedName, letter_mask,
-    sim_masked,
+    ALGORITHM_NAME, ALGORITHM_VERSION, Algorithm, DEFAULT_THRESHOLD, NameToken, PreparedName,
+    WordPattern, has_vy, letter_mask, sim_masked, sim_prepared,
 };
 use sanctions_store::{
     Alert, AlertHit, Customer, CustomerIndex, CustomerIndexUpdate, CustomerUpsert, DecideOutcome,
@@ -226,6 +226,8 @@ struct ListedWord {
     text: String,
     key: String,
     mask: u64,
+    /// [`has_vy`] of the key.
+    key_vy: bool,
     transliterated: bool,
     /// The changed entries (positions in the slice given) whose names hold it.
     entries: Vec<u32>,
@@ -256,6 +258,7 @@ fn listed_units(entries: &[Entity]) -> Vec<ListedWord> {
                         text: text.clone(),
                         key: key.clone(),
                         mask: letter_mask(text),
+                        key_vy: has_vy(key),
                         transliterated: translit,
                         entries: Vec::new(),
                     });
@@ -270,16 +273,15 @@ fn listed_units(entries: &[Entity]) -> Vec<ListedWord> {
     listed
 }
 
-/// For each of `words` that meets a unit of `listed`, found with the screening's lookup keys
-/// (variant keys, typo keys), its best word similarity with the units of each entry it meets.
+/// For each of `words`: its weight and token as the screening `index` sees it, and, when it
+/// meets a unit of `listed` through the screening's lookup keys (variant keys, typo keys), its
+/// best word similarity with the units of each entry it meets. Each word is tokenised once.
 fn words_reaching(
     listed: &[ListedWord],
     words: &[(i64, String)],
+    index: &Index,
     threads: usize,
-) -> Vec<(i64, Reach)> {
-    if listed.is_empty() {
-        return Vec::new();
-    }
+) -> Vec<(i64, WordInfo, Reach)> {
     // One pseudo-entry per listed word, only to reach words by the index's lookup keys; no
     // pruning beyond the index's floor (a one-word query passes it with similarity 0.2).
     let pseudo: Vec<Entity> = listed
@@ -304,30 +306,43 @@ fn words_reaching(
             ScreenRequest { name: text.clone(), threshold: 0.0, limit: 1, ..Default::default() };
         let q = small.prepare(&req);
         let tokens = &q.name.tokens;
+        let info = WordInfo::new(tokens, text, index);
         let mut reach: Reach = Vec::new();
-        for i in small.candidates_at(&q, 0.0) {
-            let w = &listed[i];
-            let translit = w.transliterated || q.name.transliterated;
-            let best = tokens
-                .iter()
-                .map(|t| {
-                    let m = letter_mask(&t.text);
-                    sim_masked(translit, &t.text, &t.key, m, &w.text, &w.key, w.mask).value
-                })
-                .fold(0.0f32, f32::max);
-            if best <= 0.0 {
-                continue;
-            }
-            for &e in &w.entries {
-                match reach.iter_mut().find(|(x, _)| *x == e) {
-                    Some((_, s)) => *s = s.max(best),
-                    None => reach.push((e, best)),
+        if !listed.is_empty() {
+            for (i, sim, word) in small.reached_first_words(&q) {
+                let w = &listed[i];
+                // The similarity retrieval computed, when the index compared the word as
+                // listed; else (the same spelling also listed from an Arabic-script name, say)
+                // compared here.
+                let same = word.text == w.text
+                    && word.key == w.key
+                    && word.transliterated == w.transliterated;
+                let best = if same {
+                    sim
+                } else {
+                    let translit = w.transliterated || q.name.transliterated;
+                    tokens
+                        .iter()
+                        .map(|t| {
+                            let m = letter_mask(&t.text);
+                            sim_masked(translit, &t.text, &t.key, m, &w.text, &w.key, w.mask).value
+                        })
+                        .fold(0.0f32, f32::max)
+                };
+                if best <= 0.0 {
+                    continue;
+                }
+                for &e in &w.entries {
+                    match reach.iter_mut().find(|(x, _)| *x == e) {
+                        Some((_, s)) => *s = s.max(best),
+                        None => reach.push((e, best)),
+                    }
                 }
             }
         }
         // By entry, for binary search.
         reach.sort_unstable_by_key(|&(e, _)| e);
-        if reach.is_empty() { Vec::new() } else { vec![(*id, reach)] }
+        vec![(*id, info, reach)]
     })
 }
 
@@ -356,22 +371,21 @@ struct WordInfo {
     weight: f32,
     text: String,
     key: String,
-    mask: u64,
+    /// Prepared to be compared with many listed words ([`sim_prepared`]).
+    pat: WordPattern,
 }
 
 impl WordInfo {
-    fn new(text: &str, index: &Index) -> WordInfo {
-        let req = ScreenRequest { name: text.to_string(), ..Default::default() };
-        let q = index.prepare(&req);
+    /// A stored customer word tokenised (`tokens`), weighed by the screening `index` as
+    /// [`Index::prepare`] weighs it.
+    fn new(tokens: &[NameToken], word: &str, index: &Index) -> WordInfo {
         // A word tokenised alone is one token; should it split, its parts' weights add.
-        let weight = q.name.tokens.iter().map(|t| t.weight).sum::<f32>();
-        let (text, key) = q
-            .name
-            .tokens
+        let weight = tokens.iter().map(|t| index.key_weight(&t.key, t.class)).sum::<f32>();
+        let (text, key) = tokens
             .first()
-            .map_or((text.to_string(), String::new()), |t| (t.text.clone(), t.key.clone()));
-        let mask = letter_mask(&text);
-        WordInfo { weight, text, key, mask }
+            .map_or((word.to_string(), String::new()), |t| (t.text.clone(), t.key.clone()));
+        let pat = WordPattern::new(&text, &key);
+        WordInfo { weight, text, key, pat }
     }
 }
 
@@ -391,12 +405,11 @@ impl WordInfo {
 fn delta_candidates(
     ix: &CustomerIndex,
     reach: &[Reach],
-    word_text: &[Option<&str>],
+    word_info: &[Option<WordInfo>],
     listed: &[ListedWord],
-    index: &Index,
     threshold: f32,
     threads: usize,
-) -> Vec<i64> {
+) -> Vec<(i64, Vec<u32>)> {
     // Changed entries are numbered from 0; those without a word are never reached.
     let entries = listed.iter().flat_map(|l| l.entries.iter()).max().map_or(0, |&e| e as usize + 1);
     let none: Reach = Vec::new();
@@ -421,10 +434,17 @@ fn delta_candidates(
     if reached.is_empty() {
         return Vec::new();
     }
-    // Their weights and tokens as the screening index sees them, on every thread.
-    let info: Vec<WordInfo> = par_map(&rows, threads, |&w| {
-        vec![WordInfo::new(word_text[w as usize].unwrap_or(""), index)]
-    });
+    // A word the store does not know (none should be) weighs nothing.
+    let unknown = WordInfo {
+        weight: 0.0,
+        text: String::new(),
+        key: String::new(),
+        pat: WordPattern::new("", ""),
+    };
+    let info: Vec<&WordInfo> = rows
+        .iter()
+        .map(|&w| word_info.get(w as usize).and_then(Option::as_ref).unwrap_or(&unknown))
+        .collect();
     let mut units_of: Vec<Vec<usize>> = vec![Vec::new(); entries];
     for (u, l) in listed.iter().enumerate() {
         for &e in &l.entries {
@@ -436,14 +456,24 @@ fn delta_candidates(
     let direct = |wi: &WordInfo, e: u32| -> f32 {
         units_of[e as usize]
             .iter()
+            .filter(|&&u| may_be_similar(wi, &listed[u]))
             .map(|&u| {
                 let l = &listed[u];
-                sim_masked(l.transliterated, &wi.text, &wi.key, wi.mask, &l.text, &l.key, l.mask)
-                    .value
+                sim_prepared(
+                    l.transliterated,
+                    &wi.text,
+                    &wi.key,
+                    &wi.pat,
+                    &l.text,
+                    &l.key,
+                    l.mask,
+                    l.key_vy,
+                )
+                .value
             })
             .fold(0.0f32, f32::max)
     };
-    // Direct similarities by (word row, entry), computed once and shared by the threads: a
+    // Similarities by (word row, entry), computed once and shared by the threads: a
     // dense table while it stays small (a few changed entries; 0 is "not yet", a computed
     // value carries the sign bit), else a map per thread (a list monitored for the first
     // time: every entry is new).
@@ -461,6 +491,7 @@ fn delta_candidates(
         let mut acc: Vec<f32> = vec![0.0; entries];
         let mut seen: Vec<bool> = vec![false; entries];
         let mut covered: Vec<u32> = Vec::new();
+        let mut passing: Vec<u32> = Vec::new();
         let mut direct_map: HashMap<(u32, u32), f32> = HashMap::new();
         let mut out = Vec::new();
         for &i in *chunk {
@@ -483,46 +514,81 @@ fn delta_candidates(
                     acc[e as usize] += wt * s;
                 }
             }
-            if den <= 0.0 || covered.iter().any(|&e| acc[e as usize] >= need * den) {
-                out.push(ix.rowids[i]);
+            if den <= 0.0 {
+                out.push((ix.rowids[i], covered.clone()));
                 continue;
             }
+            passing.clear();
+            passing.extend(covered.iter().copied().filter(|&e| acc[e as usize] >= need * den));
             // Screening retrieves a name only when the words its lookup keys reach cover
             // `share` of the query: entries below it cannot be hit at all.
             let floor = (share - DELTA_MARGIN) * den;
             // Not enough through the lookup keys: for each entry a word reached, compare the
             // customer's words with the entry's words directly (a spelling the keys do not
             // reach), and keep the better similarity.
-            let kept = covered.iter().filter(|&&e| acc[e as usize] >= floor).any(|&e| {
+            for &e in &covered {
+                let a = acc[e as usize];
+                if a >= need * den || a < floor {
+                    continue;
+                }
                 let mut got = 0.0f32;
                 for &w in words {
-                    let r = reach_of(w);
-                    let keyed = r.binary_search_by_key(&e, |&(x, _)| x).map_or(0.0, |k| r[k].1);
                     let row = row_of[w as usize];
-                    let wi = &info[row as usize];
+                    let wi = info[row as usize];
+                    // The word's similarity with the entry: keyed or direct, the better.
+                    let best = || {
+                        let r = reach_of(w);
+                        let keyed = r.binary_search_by_key(&e, |&(x, _)| x).map_or(0.0, |k| r[k].1);
+                        keyed.max(direct(wi, e))
+                    };
                     let d = if dense.is_empty() {
-                        *direct_map.entry((row, e)).or_insert_with(|| direct(wi, e))
+                        *direct_map.entry((row, e)).or_insert_with(best)
                     } else {
                         let cell = &dense[row as usize * entries + e as usize];
                         match cell.load(Ordering::Relaxed) {
                             0 => {
-                                let d = direct(wi, e);
+                                let d = best();
                                 cell.store(d.to_bits() | SIGN, Ordering::Relaxed);
                                 d
                             }
                             bits => f32::from_bits(bits & !SIGN),
                         }
                     };
-                    got += wi.weight * keyed.max(d);
+                    got += wi.weight * d;
                 }
-                got >= need * den
-            });
-            if kept {
-                out.push(ix.rowids[i]);
+                if got >= need * den {
+                    passing.push(e);
+                }
+            }
+            if !passing.is_empty() {
+                out.push((ix.rowids[i], passing.clone()));
             }
         }
         out
     })
+}
+
+/// False when [`sim_masked`] of the two words is certainly 0, by their lengths and letter
+/// sets alone: the word similarity's own first test (an initial meets only words with its
+/// letter; otherwise the length difference and the letters present on one side only must be
+/// within the edit budget, unless the variant keys are equal). Words transliterated from
+/// Arabic are compared by keys too, so they are always compared. Checked against
+/// [`sim_masked`] by `may_be_similar_never_hides_a_similarity`.
+#[inline]
+fn may_be_similar(w: &WordInfo, l: &ListedWord) -> bool {
+    if l.transliterated {
+        return true;
+    }
+    let (a, b) = (w.text.as_bytes(), l.text.as_bytes());
+    let (len, minlen) = (a.len().max(b.len()), a.len().min(b.len()));
+    if minlen <= 1 {
+        return minlen == 0 || a[0] == b[0];
+    }
+    let max = (len * 2 / 5) as u32;
+    let apart = (len - minlen) as u32 > max
+        || (w.pat.mask & !l.mask).count_ones() > max
+        || (l.mask & !w.pat.mask).count_ones() > max;
+    !apart || w.key == l.key
 }
 
 /// The sign bit of an `f32`: marks a computed cell of the direct-similarity table
@@ -636,45 +702,64 @@ impl Engine {
                 Some(ix) => (ix.merge(&pending_rows), false),
                 None => (self.store.customer_index_rows(false)?, false),
             };
-            let changed_entities: Vec<Entity> = entities
-                .iter()
-                .zip(&is_changed)
-                .filter(|(_, c)| **c)
-                .map(|(e, _)| e.clone())
-                .collect();
-            let mut rowids: Vec<i64> = Vec::new();
+            // Changed entries by their position in the snapshot's index.
+            let changed_at: Vec<usize> = (0..entities.len()).filter(|&i| is_changed[i]).collect();
+            let changed_entities: Vec<Entity> =
+                changed_at.iter().map(|&i| entities[i].clone()).collect();
+            let mut found: Vec<(i64, Vec<u32>)> = Vec::new();
             if !changed_entities.is_empty() {
                 let words = self.store.customer_words()?;
                 let size = words.iter().map(|(id, _)| *id as usize + 1).max().unwrap_or(0);
-                let mut word_text: Vec<Option<&str>> = vec![None; size];
-                for (id, text) in &words {
-                    word_text[*id as usize] = Some(text.as_str());
-                }
                 let listed = listed_units(&changed_entities);
                 let mut reach: Vec<Reach> = vec![Vec::new(); size];
-                for (id, r) in words_reaching(&listed, &words, threads) {
+                let mut word_info: Vec<Option<WordInfo>> = (0..size).map(|_| None).collect();
+                for (id, info, r) in words_reaching(&listed, &words, snapshot.index(), threads) {
                     reach[id as usize] = r;
+                    word_info[id as usize] = Some(info);
                 }
-                rowids = delta_candidates(
+                found = delta_candidates(
                     &customer_index,
                     &reach,
-                    &word_text,
+                    &word_info,
                     &listed,
-                    snapshot.index(),
                     opts.threshold,
                     threads,
                 );
             }
+            // The same bound as screening's before it aligns a candidate, on the changed
+            // entries each candidate's words met (name coverage and attributes included).
+            let rowids: Vec<i64> = found.iter().map(|(r, _)| *r).collect();
+            let loaded = self.store.customers_at(&rowids)?;
+            let entries_of: HashMap<i64, &[u32]> =
+                found.iter().map(|(r, e)| (*r, e.as_slice())).collect();
+            let index = snapshot.index();
+            let mut candidates: Vec<Customer> = par_map(&loaded, threads, |(rowid, c)| {
+                if pending_ids.contains(c.id.as_str()) {
+                    return Vec::new();
+                }
+                let Ok(req) = customer_request(c, opts.threshold) else { return Vec::new() };
+                let q = index.prepare(&req);
+                let entries = entries_of.get(rowid).copied().unwrap_or_default();
+                if entries
+                    .iter()
+                    .any(|&e| index.may_hit(&q, changed_at[e as usize], opts.threshold))
+                {
+                    vec![c.clone()]
+                } else {
+                    Vec::new()
+                }
+            });
+            summary.customers_bounded = loaded.len();
+            // And every customer with an alert on a changed entry.
             let alerted = self.store.customers_alerted_on(&changed)?;
-            let mut candidates = self.store.customers_by_rowid(&rowids)?;
             if !alerted.is_empty() {
                 let known: HashSet<String> = candidates.iter().map(|c| c.id.clone()).collect();
-                let extra: Vec<String> =
-                    alerted.into_iter().filter(|id| !known.contains(id)).collect();
+                let extra: Vec<String> = alerted
+                    .into_iter()
+                    .filter(|id| !known.contains(id) && !pending_ids.contains(id.as_str()))
+                    .collect();
                 candidates.extend(self.store.customers_by_id(&extra)?);
             }
-            let candidates: Vec<Customer> =
-                candidates.into_iter().filter(|c| !pending_ids.contains(c.id.as_str())).collect();
             summary.customers_rescored = candidates.len();
 
             // 3. Confirm each candidate exactly as a full screening does.
@@ -733,5 +818,104 @@ impl Engine {
                 a.status
             ))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(word: &str) -> (String, String) {
+        let t = sanctions_text::tokenize(word).into_iter().next().expect("one token");
+        (t.text, t.key)
+    }
+
+    /// The prefilter of the direct comparisons skips only pairs whose similarity is 0: every
+    /// pair of a word list with its typos, initials and transliteration variants.
+    #[test]
+    fn may_be_similar_never_hides_a_similarity() {
+        let mut words: Vec<String> = [
+            "a",
+            "m",
+            "al",
+            "ali",
+            "amir",
+            "amer",
+            "khan",
+            "kahn",
+            "muttaqi",
+            "motaqi",
+            "mottaki",
+            "mohammad",
+            "muhammad",
+            "mohammed",
+            "mhmd",
+            "abdul",
+            "abdulrahman",
+            "rahman",
+            "rehman",
+            "smith",
+            "smyth",
+            "smithson",
+            "john",
+            "jon",
+            "johnson",
+            "mary",
+            "marie",
+            "jmes",
+            "james",
+            "hassan",
+            "hasan",
+            "husain",
+            "hussein",
+            "x",
+            "xi",
+            "jinping",
+            "ivanov",
+            "ivanova",
+            "putin",
+            "poutine",
+            "vladimir",
+            "wladimir",
+            "abc",
+            "cab",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // One-letter deletions and substitutions of each word, to reach the edit budget's edges.
+        for w in words.clone() {
+            for i in 0..w.len() {
+                words.push(format!("{}{}", &w[..i], &w[i + 1..]));
+                words.push(format!("{}z{}", &w[..i], &w[i + 1..]));
+                words.push(format!("{}q{}y", &w[..i], &w[i + 1..]));
+            }
+        }
+        words.retain(|w| !w.is_empty());
+        words.sort();
+        words.dedup();
+        let (mut skipped, mut pairs) = (0, 0);
+        for a in &words {
+            let (text, key) = token(a);
+            let w = WordInfo { weight: 1.0, pat: WordPattern::new(&text, &key), text, key };
+            for b in &words {
+                let (text, key) = token(b);
+                let l = ListedWord {
+                    mask: letter_mask(&text),
+                    key_vy: has_vy(&key),
+                    text,
+                    key,
+                    transliterated: false,
+                    entries: Vec::new(),
+                };
+                pairs += 1;
+                if !may_be_similar(&w, &l) {
+                    skipped += 1;
+                    let s = sim_masked(false, &w.text, &w.key, w.pat.mask, &l.text, &l.key, l.mask);
+                    assert_eq!(s.value, 0.0, "{} / {} skipped at {s:?}", w.text, l.text);
+                }
+            }
+        }
+        assert!(skipped * 2 > pairs, "the prefilter skips little: {skipped} of {pairs}");
     }
 }

@@ -17,6 +17,10 @@
 //! with [`sanctions_score::Algorithm`]. The index is `Send + Sync` and shared behind an `Arc`.
 #![deny(missing_docs)]
 
+mod delta;
+
+pub use delta::ReachedWord;
+
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -747,10 +751,16 @@ impl Index {
     }
 
     fn query_weight(&self, t: &Token) -> f32 {
-        let d = self.df.get(&t.key).copied().unwrap_or(0).max(1) as f32;
+        self.key_weight(&t.key, t.class)
+    }
+
+    /// The weight of a query word with this variant key and class: its rarity among the
+    /// listed names (inverse document frequency), times its class's factor.
+    pub fn key_weight(&self, key: &str, class: TokenClass) -> f32 {
+        let d = self.df.get(key).copied().unwrap_or(0).max(1) as f32;
         let n = self.name_count;
         let idf = ((n + 1.0) / d).ln() / (n + 1.0).ln();
-        idf.clamp(0.2, 1.0) * class_factor(t.class)
+        idf.clamp(0.2, 1.0) * class_factor(class)
     }
 
     /// Prepares a request for scoring.

@@ -186,9 +186,9 @@ impl Store {
         Ok(ix)
     }
 
-    /// The index saved by the last monitoring run, if it is that run's and still covers
-    /// every customer that is not pending; `None` otherwise, or when it is unreadable (rebuild
-    /// it with [`Store::customer_index_rows`]).
+    /// The index saved by the last monitoring run, if it is that run's (it then covers every
+    /// customer that is not pending); `None` otherwise, or when it is unreadable (rebuild it
+    /// with [`Store::customer_index_rows`]).
     pub fn saved_customer_index(&self) -> Result<Option<CustomerIndex>> {
         let row: Option<(i64, i64, Vec<u8>)> = self
             .conn
@@ -207,17 +207,9 @@ impl Store {
         if ix.len() as i64 != customers {
             return Ok(None);
         }
-        // Customers that are not pending must all be in it (a customer registered while a
-        // full run was screening is marked screened by it without being in its index).
-        let settled: i64 =
-            self.conn
-                .query_row("SELECT count(*) FROM customer WHERE pending = 0", [], |r| r.get(0))?;
-        let max_settled: Option<i64> =
-            self.conn
-                .query_row("SELECT max(rowid) FROM customer WHERE pending = 0", [], |r| r.get(0))?;
-        let covers = settled as usize <= ix.len()
-            && max_settled.is_none_or(|m| ix.rowids.last().is_some_and(|&l| m <= l));
-        Ok(covers.then_some(ix))
+        // It holds every customer that is not pending: a run saves it only then
+        // (`record_monitor_run`), and every later change of a customer marks it pending.
+        Ok(Some(ix))
     }
 
     /// Saves the customer index of run `run_id` (inside the caller's transaction).
@@ -235,15 +227,26 @@ impl Store {
 
     /// The customers with these rowids, in rowid order.
     pub fn customers_by_rowid(&self, rowids: &[i64]) -> Result<Vec<Customer>> {
+        Ok(self.customers_at(rowids)?.into_iter().map(|(_, c)| c).collect())
+    }
+
+    /// The customers with these rowids, with their rowids, in rowid order (unknown rowids
+    /// are skipped).
+    pub fn customers_at(&self, rowids: &[i64]) -> Result<Vec<(i64, Customer)>> {
         let mut sorted = rowids.to_vec();
         sorted.sort_unstable();
         sorted.dedup();
         let mut out = Vec::with_capacity(sorted.len());
         for rowid in sorted {
-            out.extend(self.read_customers(
-                "SELECT id, name, birth_date, nationality, kind, identifiers FROM customer WHERE rowid = ?1",
-                [rowid],
-            )?);
+            out.extend(
+                self.read_customers(
+                    "SELECT id, name, birth_date, nationality, kind, identifiers FROM customer \
+                     WHERE rowid = ?1",
+                    [rowid],
+                )?
+                .into_iter()
+                .map(|c| (rowid, c)),
+            );
         }
         Ok(out)
     }

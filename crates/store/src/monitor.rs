@@ -93,6 +93,10 @@ pub struct RunSummary {
     /// Customers screened against every entry (all in a full run; new or changed ones in a
     /// delta run).
     pub customers_screened: usize,
+    /// Customers whose name words may reach a changed entry, bounded against it before any
+    /// screening (delta run; 0 in runs recorded before this count existed).
+    #[serde(default)]
+    pub customers_bounded: usize,
     /// Customers re-scored against the changed entries only (delta run).
     pub customers_rescored: usize,
     /// Entries added or amended since the previous run (delta run).
@@ -793,7 +797,21 @@ impl Store {
             CustomerIndexUpdate::Keep => {
                 tx.execute("UPDATE customer_index SET run_id = ?1 WHERE id = 1", [run_id])?;
             }
-            CustomerIndexUpdate::Save(ix) => Store::save_customer_index(&tx, run_id, ix)?,
+            CustomerIndexUpdate::Save(ix) => {
+                // A full run marks every customer screened, also one registered while it ran,
+                // which its index lacks: then the index is not saved (the next delta run
+                // rebuilds it from the customer tables).
+                let complete = run.mode == RunMode::Delta || {
+                    let settled: i64 =
+                        tx.query_row("SELECT count(*) FROM customer WHERE pending = 0", [], |r| {
+                            r.get(0)
+                        })?;
+                    settled as usize == ix.len()
+                };
+                if complete {
+                    Store::save_customer_index(&tx, run_id, ix)?;
+                }
+            }
         }
         summary.open =
             tx.query_row("SELECT count(*) FROM alert WHERE status = 'open'", [], |r| {
@@ -996,6 +1014,16 @@ mod tests {
         assert_eq!(s.customer_index_rows(true).unwrap().len(), 1);
         s.record_monitor_run(run(RunMode::Delta, v, Vec::new())).unwrap();
         assert_eq!(s.saved_customer_index().unwrap(), None, "an older run's index is not used");
+        // A full run whose index lacks a customer registered while it ran saves no index.
+        let mut r = run(RunMode::Full, v, Vec::new());
+        r.customer_index = CustomerIndexUpdate::Save(ix.clone());
+        s.record_monitor_run(r).unwrap();
+        assert_eq!(s.saved_customer_index().unwrap(), None, "c3 is not in it");
+        let all = s.customer_index_rows(false).unwrap();
+        let mut r = run(RunMode::Full, v, Vec::new());
+        r.customer_index = CustomerIndexUpdate::Save(all.clone());
+        s.record_monitor_run(r).unwrap();
+        assert_eq!(s.saved_customer_index().unwrap(), Some(all));
     }
 
     #[test]

@@ -220,8 +220,8 @@ fn render_run(r: &MonitorReport) -> String {
         s.elapsed_ms
     ));
     o.push_str(&format!(
-        "  customers: {} registered, {} screened in full, {} re-scored\n",
-        s.customers, s.customers_screened, s.customers_rescored
+        "  customers: {} registered, {} screened in full, {} bounded, {} re-scored\n",
+        s.customers, s.customers_screened, s.customers_bounded, s.customers_rescored
     ));
     o.push_str(&format!(
         "  entries: {} added or amended, {} removed since the previous run\n",
