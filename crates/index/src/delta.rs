@@ -3,7 +3,7 @@
 
 use sanctions_score::{Query, WordPattern};
 
-use crate::{Candidate, Index, SCRATCH, Scratch};
+use crate::{Index, SCRATCH, Scratch};
 
 /// A vocabulary word as [`Index::reached_first_words`] compared it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,7 +27,8 @@ impl Index {
             let candidates = self.candidates_in(query, 0.0, &mut s);
             let Scratch { table, pats, .. } = &mut *s;
             let q = &query.name;
-            candidates
+            let out = candidates
+                .list
                 .iter()
                 .filter_map(|c| {
                     let wid = *self.records[c.entity].names.first()?.token_words.first()?;
@@ -44,8 +45,8 @@ impl Index {
                                 &pats[u],
                                 &w.text,
                                 &w.key,
-                                w.mask,
-                                w.key_vy,
+                                w.shape.mask(),
+                                w.shape.key_vy(),
                             );
                         }
                         best = best.max(cell.value);
@@ -57,7 +58,9 @@ impl Index {
                     };
                     Some((c.entity, best, word))
                 })
-                .collect()
+                .collect();
+            s.spare = candidates;
+            out
         })
     }
 
@@ -82,9 +85,8 @@ impl Index {
             {
                 s.pats.push(WordPattern::new(text, key));
             }
-            let names = (0..self.records[entity].names.len() as u16).collect();
-            let c = Candidate { entity, names, bound: 1.0 };
-            self.may_reach(query, &c, threshold, &mut s)
+            let names: Vec<u16> = (0..self.records[entity].names.len() as u16).collect();
+            self.may_reach(query, entity, &names, threshold, &mut s)
         })
     }
 }
