@@ -415,39 +415,26 @@ fn delta_candidates(
 ) -> Vec<(i64, Vec<u32>)> {
     // Changed entries are numbered from 0; those without a word are never reached.
     let entries = listed.iter().flat_map(|l| l.entries.iter()).max().map_or(0, |&e| e as usize + 1);
-    let none: Reach = Vec::new();
-    let reach_of = |w: u32| reach.get(w as usize).unwrap_or(&none);
-    // The customers with a reached word, and the words of those customers.
-    let mut row_of: Vec<u32> = vec![u32::MAX; reach.len()];
-    let mut rows: Vec<u32> = Vec::new();
-    let mut reached: Vec<usize> = Vec::new();
-    for i in 0..ix.len() {
-        let words = ix.words_of(i);
-        if words.iter().all(|&w| reach_of(w).is_empty()) {
-            continue;
-        }
-        reached.push(i);
-        for &w in words {
-            if row_of[w as usize] == u32::MAX {
-                row_of[w as usize] = rows.len() as u32;
-                rows.push(w);
-            }
-        }
-    }
-    if reached.is_empty() {
-        return Vec::new();
+    // What the loop over customers reads of a word, packed by word id (its weight, where its
+    // reach is in `flat`), so a customer costs few cache lines.
+    let mut meta: Vec<WordMeta> = Vec::with_capacity(reach.len());
+    let mut flat: Vec<(u32, f32)> = Vec::new();
+    for (w, r) in reach.iter().enumerate() {
+        let weight = word_info.get(w).and_then(Option::as_ref).map_or(0.0, |i| i.weight);
+        meta.push(WordMeta { weight, start: flat.len() as u32, len: r.len() as u32 });
+        flat.extend_from_slice(r);
     }
     // A word the store does not know (none should be) weighs nothing.
+    let meta_of = |meta: &[WordMeta], w: u32| meta.get(w as usize).copied().unwrap_or_default();
     let unknown = WordInfo {
         weight: 0.0,
         text: String::new(),
         key: String::new(),
         pat: WordPattern::new("", ""),
     };
-    let info: Vec<&WordInfo> = rows
-        .iter()
-        .map(|&w| word_info.get(w as usize).and_then(Option::as_ref).unwrap_or(&unknown))
-        .collect();
+    let info_of = |w: u32| word_info.get(w as usize).and_then(Option::as_ref).unwrap_or(&unknown);
+    let meta = &meta;
+    let flat = &flat;
     let mut units_of: Vec<Vec<usize>> = vec![Vec::new(); entries];
     for (u, l) in listed.iter().enumerate() {
         for &e in &l.entries {
@@ -476,19 +463,22 @@ fn delta_candidates(
             })
             .fold(0.0f32, f32::max)
     };
-    // Similarities by (word row, entry), computed once and shared by the threads: a
+    // Similarities by (word, entry), computed once and shared by the threads: a
     // dense table while it stays small (a few changed entries; 0 is "not yet", a computed
     // value carries the sign bit), else a map per thread (a list monitored for the first
     // time: every entry is new).
-    let cells = rows.len().saturating_mul(entries);
+    let cells = reach.len().saturating_mul(entries);
     let dense: Vec<AtomicU32> =
         if cells <= 1 << 24 { (0..cells).map(|_| AtomicU32::new(0)).collect() } else { Vec::new() };
     // The share of a query that screening's retrieval needs reached by lookup keys.
     let share =
         (RetrievalConfig::default().min_coverage + (threshold - DEFAULT_THRESHOLD)).clamp(0.2, 1.0);
     let bonus: [f32; 8] = std::array::from_fn(|f| attribute_bonus(f as u8));
-    let chunk = reached.len().div_ceil(threads.max(1) * 8).max(1);
-    let chunks: Vec<&[usize]> = reached.chunks(chunk).collect();
+    // Customers in ranges, several per thread.
+    let n = ix.len();
+    let step = n.div_ceil(threads.max(1) * 8).max(1);
+    let chunks: Vec<std::ops::Range<usize>> =
+        (0..n).step_by(step).map(|a| a..n.min(a + step)).collect();
     par_map(&chunks, threads, |chunk| {
         // Per entry: the key-reached weighted similarity of this customer's words.
         let mut acc: Vec<f32> = vec![0.0; entries];
@@ -497,8 +487,12 @@ fn delta_candidates(
         let mut passing: Vec<u32> = Vec::new();
         let mut direct_map: HashMap<(u32, u32), f32> = HashMap::new();
         let mut out = Vec::new();
-        for &i in *chunk {
+        for i in chunk.clone() {
             let words = ix.words_of(i);
+            // Only customers with a word some changed entry reaches.
+            if words.iter().all(|&w| meta_of(meta, w).len == 0) {
+                continue;
+            }
             let need = threshold - bonus[usize::from(ix.flags[i] & 7)] - DELTA_MARGIN;
             for &e in &covered {
                 acc[e as usize] = 0.0;
@@ -507,14 +501,14 @@ fn delta_candidates(
             covered.clear();
             let mut den = 0.0f32;
             for &w in words {
-                let wt = info[row_of[w as usize] as usize].weight;
-                den += wt;
-                for &(e, s) in reach_of(w) {
+                let m = meta_of(meta, w);
+                den += m.weight;
+                for &(e, s) in &flat[m.start as usize..(m.start + m.len) as usize] {
                     if !seen[e as usize] {
                         seen[e as usize] = true;
                         covered.push(e);
                     }
-                    acc[e as usize] += wt * s;
+                    acc[e as usize] += m.weight * s;
                 }
             }
             if den <= 0.0 {
@@ -536,18 +530,22 @@ fn delta_candidates(
                 }
                 let mut got = 0.0f32;
                 for &w in words {
-                    let row = row_of[w as usize];
-                    let wi = info[row as usize];
+                    let m = meta_of(meta, w);
+                    if m.weight == 0.0 {
+                        // Weighs nothing: adds nothing, whatever its similarity.
+                        continue;
+                    }
+                    let wi = info_of(w);
                     // The word's similarity with the entry: keyed or direct, the better.
                     let best = || {
-                        let r = reach_of(w);
+                        let r = &flat[m.start as usize..(m.start + m.len) as usize];
                         let keyed = r.binary_search_by_key(&e, |&(x, _)| x).map_or(0.0, |k| r[k].1);
                         keyed.max(direct(wi, e))
                     };
                     let d = if dense.is_empty() {
-                        *direct_map.entry((row, e)).or_insert_with(best)
+                        *direct_map.entry((w, e)).or_insert_with(best)
                     } else {
-                        let cell = &dense[row as usize * entries + e as usize];
+                        let cell = &dense[w as usize * entries + e as usize];
                         match cell.load(Ordering::Relaxed) {
                             0 => {
                                 let d = best();
@@ -557,7 +555,7 @@ fn delta_candidates(
                             bits => f32::from_bits(bits & !SIGN),
                         }
                     };
-                    got += wi.weight * d;
+                    got += m.weight * d;
                 }
                 if got >= need * den {
                     passing.push(e);
@@ -569,6 +567,16 @@ fn delta_candidates(
         }
         out
     })
+}
+
+/// A customer word as the delta's loop over customers reads it.
+#[derive(Clone, Copy, Default)]
+struct WordMeta {
+    /// Its weight in the screening index (0 for a word the store does not know).
+    weight: f32,
+    /// Where its reach (by entry) is in the packed array, and how many.
+    start: u32,
+    len: u32,
 }
 
 /// The sign bit of an `f32`: marks a computed cell of the direct-similarity table
