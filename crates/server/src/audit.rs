@@ -30,7 +30,9 @@
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::time::Duration;
 
 use sanctions_engine::model::{Exemption, PartialDate, Source};
 use sanctions_engine::{Alert, CustomerUpsert, MonitorReport, VersionUsed};
@@ -320,10 +322,40 @@ pub fn append_audit_event(path: &Path, event: AuditEvent) -> Result<u64, AuditEr
 pub(crate) struct AuditLog {
     path: PathBuf,
     tail: Mutex<Tail>,
+    /// `None`: every batch is synced before its requests are answered. `Some`: batches are
+    /// written before they are answered and synced by a background thread at this interval
+    /// (see [`AuditLog::with_sync_interval`]).
+    deferred: Option<Arc<Deferred>>,
     /// Records waiting for the next write, and whether a write is under way.
     queue: Mutex<Queue>,
     /// Signalled when a write finishes.
     written: Condvar,
+}
+
+/// The deferred sync's shared state: whether something was written since the last sync.
+struct Deferred {
+    dirty: AtomicBool,
+    closed: AtomicBool,
+    file: File,
+}
+
+impl Deferred {
+    fn sync(&self) {
+        if self.dirty.swap(false, Ordering::AcqRel) && self.file.sync_data().is_err() {
+            // Tried again at the next tick.
+            self.dirty.store(true, Ordering::Release);
+        }
+    }
+}
+
+impl Drop for AuditLog {
+    fn drop(&mut self) {
+        // The last records reach the disk before the log is let go.
+        if let Some(d) = &self.deferred {
+            d.closed.store(true, Ordering::Release);
+            d.sync();
+        }
+    }
 }
 
 /// Records appended while the previous batch was being written and synced: written together,
@@ -361,9 +393,37 @@ impl AuditLog {
         Ok(AuditLog {
             path: path.to_path_buf(),
             tail: Mutex::new(Tail { file, seq, last_hash, len }),
+            deferred: None,
             queue: Mutex::new(Queue::default()),
             written: Condvar::new(),
         })
+    }
+
+    /// Defers the sync: a batch is written (to the operating system, so it survives the
+    /// process) before its requests are answered, and synced to disk within `interval` by a
+    /// background thread. A power loss can then lose the records of the last `interval`; the
+    /// chain of what remains still verifies. For latency-bound deployments only: by default
+    /// every batch is synced before it is answered.
+    pub(crate) fn with_sync_interval(mut self, interval: Duration) -> Result<Self, AuditError> {
+        let io = |source| AuditError::Io { path: self.path.clone(), source };
+        let file = lock(&self.tail).file.try_clone().map_err(io)?;
+        let deferred = Arc::new(Deferred {
+            dirty: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
+            file,
+        });
+        let d = Arc::clone(&deferred);
+        std::thread::Builder::new()
+            .name("audit-sync".into())
+            .spawn(move || {
+                while !d.closed.load(Ordering::Acquire) {
+                    std::thread::park_timeout(interval);
+                    d.sync();
+                }
+            })
+            .map_err(io)?;
+        self.deferred = Some(deferred);
+        Ok(self)
     }
 
     /// The file.
@@ -495,7 +555,10 @@ impl AuditLog {
             prev = hash;
         }
         tail.file.write_all(buf.as_bytes()).map_err(io)?;
-        tail.file.sync_data().map_err(io)?;
+        match &self.deferred {
+            Some(d) => d.dirty.store(true, Ordering::Release),
+            None => tail.file.sync_data().map_err(io)?,
+        }
         tail.len = len + buf.len() as u64;
         tail.seq = seq;
         tail.last_hash = prev;
@@ -614,6 +677,32 @@ mod tests {
     fn canonical() {
         let v = json!({"b": [1, {"z": null, "a": "x\"y"}], "a": 0.5});
         assert_eq!(canonical_json(&v), r#"{"a":0.5,"b":[1,{"a":"x\"y","z":null}]}"#);
+    }
+
+    /// With a deferred sync the records are written before `append` returns (another reader
+    /// sees them at once), the background thread syncs them, and the chain is the same.
+    #[test]
+    fn deferred_sync_writes_before_answering() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("d.jsonl");
+        let log = AuditLog::open(&p).unwrap().with_sync_interval(Duration::from_millis(5)).unwrap();
+        for i in 0..4 {
+            assert_eq!(log.append(&[entry(i)]).unwrap(), i as u64 + 1);
+            assert_eq!(verify_audit_log(&p).unwrap().records, i as u64 + 1, "written at once");
+        }
+        let d = Arc::clone(log.deferred.as_ref().unwrap());
+        // Synced by the thread within a few intervals.
+        let mut waited = 0;
+        while d.dirty.load(Ordering::Acquire) && waited < 2000 {
+            std::thread::sleep(Duration::from_millis(5));
+            waited += 5;
+        }
+        assert!(!d.dirty.load(Ordering::Acquire), "not synced after {waited} ms");
+        log.append(&[entry(4)]).unwrap();
+        drop(log);
+        assert!(!d.dirty.load(Ordering::Acquire), "dropping the log syncs what is left");
+        assert!(d.closed.load(Ordering::Acquire));
+        assert_eq!(verify_audit_log(&p).unwrap().records, 5);
     }
 
     #[test]

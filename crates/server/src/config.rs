@@ -169,6 +169,10 @@ pub struct ServerConfig {
     pub as_of_cache: usize,
     /// The append-only audit log. `None`: `<db>.audit.jsonl`.
     pub audit_log: Option<PathBuf>,
+    /// `None` (default): the audit records of a request are synced to disk before it is
+    /// answered. `Some(t)` (1 ms to 1 s): they are written before it is answered and synced
+    /// within `t` in the background; a power loss can lose the last `t` of records.
+    pub audit_sync_interval: Option<Duration>,
     /// Most connections open at once (default 1024); more wait in the listen backlog until one
     /// closes. Bounds the memory that idle or slow clients can hold.
     pub max_connections: usize,
@@ -191,6 +195,7 @@ impl ServerConfig {
             max_limit: 100,
             as_of_cache: 4,
             audit_log: None,
+            audit_sync_interval: None,
             max_connections: 1024,
             idle_timeout: Duration::from_secs(30),
         }
@@ -300,6 +305,9 @@ impl ServerConfig {
         if let Some(v) = f.audit_log {
             self.audit_log = Some(v);
         }
+        if let Some(v) = f.audit_sync_interval_ms {
+            self.audit_sync_interval = Some(Duration::from_millis(v));
+        }
         if let Some(v) = f.max_connections {
             self.max_connections = v;
         }
@@ -333,6 +341,13 @@ impl ServerConfig {
         if self.idle_timeout.is_zero() {
             return bad("idle_timeout_ms");
         }
+        if let Some(t) = self.audit_sync_interval {
+            if t.is_zero() || t > Duration::from_secs(1) {
+                return Err(ConfigError::Invalid(
+                    "audit_sync_interval_ms must be from 1 to 1000".into(),
+                ));
+            }
+        }
         Ok(())
     }
 }
@@ -347,6 +362,7 @@ struct FileConfig {
     max_limit: Option<usize>,
     as_of_cache: Option<usize>,
     audit_log: Option<PathBuf>,
+    audit_sync_interval_ms: Option<u64>,
     max_connections: Option<usize>,
     idle_timeout_ms: Option<u64>,
     #[serde(default)]
@@ -408,6 +424,16 @@ mod tests {
         assert!(matches!(c.apply_file(&json_path), Err(ConfigError::Syntax { .. })));
         std::fs::write(&json_path, r#"{"max_batch": 0}"#).unwrap();
         assert!(matches!(c.apply_file(&json_path), Err(ConfigError::Invalid(_))));
+        assert_eq!(c.audit_sync_interval, None, "synced before answering by default");
+        std::fs::write(&toml_path, "audit_sync_interval_ms = 20\n").unwrap();
+        let mut c = ServerConfig::new("x.sqlite");
+        c.apply_file(&toml_path).unwrap();
+        assert_eq!(c.audit_sync_interval, Some(Duration::from_millis(20)));
+        for bad in ["0", "1001"] {
+            std::fs::write(&toml_path, format!("audit_sync_interval_ms = {bad}\n")).unwrap();
+            let mut c = ServerConfig::new("x.sqlite");
+            assert!(matches!(c.apply_file(&toml_path), Err(ConfigError::Invalid(_))), "{bad}");
+        }
     }
 
     #[test]

@@ -81,6 +81,10 @@ impl AppState {
     pub fn new(engine: Engine, config: ServerConfig) -> Result<AppState, StartError> {
         config.validate()?;
         let audit = AuditLog::open(&config.audit_log_path())?;
+        let audit = match config.audit_sync_interval {
+            Some(interval) => audit.with_sync_interval(interval)?,
+            None => audit,
+        };
         let state = AppState(Arc::new(Shared {
             config,
             engine: Mutex::new(engine),
