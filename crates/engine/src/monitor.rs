@@ -444,24 +444,7 @@ fn delta_candidates(
     // The best similarity of a word with the units of an entry, compared directly (for the
     // words the lookup keys did not reach: glued units, distant spellings).
     let direct = |wi: &WordInfo, e: u32| -> f32 {
-        units_of[e as usize]
-            .iter()
-            .filter(|&&u| wi.pat.may_be_similar(listed[u].transliterated, &listed[u].shape))
-            .map(|&u| {
-                let l = &listed[u];
-                sim_prepared(
-                    l.transliterated,
-                    &wi.text,
-                    &wi.key,
-                    &wi.pat,
-                    &l.text,
-                    &l.key,
-                    l.mask,
-                    l.key_vy,
-                )
-                .value
-            })
-            .fold(0.0f32, f32::max)
+        units_of[e as usize].iter().map(|&u| unit_similarity(wi, &listed[u])).fold(0.0f32, f32::max)
     };
     // Similarities by (word, entry), computed once and shared by the threads: a
     // dense table while it stays small (a few changed entries; 0 is "not yet", a computed
@@ -567,6 +550,28 @@ fn delta_candidates(
         }
         out
     })
+}
+
+/// The word similarity screening gives a customer word with a listed unit
+/// ([`sim_masked`]), computed from the word's prepared pattern, after the shape check that
+/// rules most pairs out.
+fn unit_similarity(wi: &WordInfo, l: &ListedWord) -> f32 {
+    if !wi.pat.may_be_similar(l.transliterated, &l.shape) {
+        return 0.0;
+    }
+    // `sim_prepared` takes the other word's letter multiset mask (its shape's), not its
+    // plain letter mask.
+    sim_prepared(
+        l.transliterated,
+        &wi.text,
+        &wi.key,
+        &wi.pat,
+        &l.text,
+        &l.key,
+        l.shape.mask(),
+        l.key_vy,
+    )
+    .value
 }
 
 /// A customer word as the delta's loop over customers reads it.
@@ -806,5 +811,114 @@ impl Engine {
                 a.status
             ))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(word: &str) -> (String, String) {
+        let t = sanctions_text::tokenize(word).into_iter().next().expect("one token");
+        (t.text, t.key)
+    }
+
+    fn listed(word: &str, transliterated: bool) -> ListedWord {
+        let (text, key) = token(word);
+        ListedWord {
+            mask: letter_mask(&text),
+            key_vy: has_vy(&key),
+            shape: WordShape::new(&text, &key),
+            text,
+            key,
+            transliterated,
+            entries: Vec::new(),
+        }
+    }
+
+    /// The delta's direct comparison gives exactly the similarity screening gives
+    /// (`sim_masked`): every pair of a word list with its typos, repeated letters, initials
+    /// and transliteration variants, as Latin and as transliterated listed words.
+    #[test]
+    fn unit_similarity_is_the_screening_similarity() {
+        let mut words: Vec<String> = [
+            "a",
+            "m",
+            "al",
+            "ali",
+            "amir",
+            "amer",
+            "khan",
+            "kahn",
+            "muttaqi",
+            "motaqi",
+            "mottaki",
+            "mohammad",
+            "muhammad",
+            "mohamad",
+            "mhmd",
+            "abdul",
+            "abdulrahman",
+            "rahman",
+            "hassan",
+            "hasan",
+            "husain",
+            "hussein",
+            "anna",
+            "ana",
+            "aaaa",
+            "aaab",
+            "smith",
+            "smyth",
+            "mary",
+            "john",
+            "x",
+            "xi",
+            "ivanov",
+            "ivanova",
+            "putin",
+            "vladimir",
+            "wladimir",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for w in words.clone() {
+            for i in 0..w.len() {
+                words.push(format!("{}{}", &w[..i], &w[i + 1..]));
+                words.push(format!("{}{}{}", &w[..i], &w[i..i + 1], &w[i..]));
+            }
+        }
+        words.retain(|w| !w.is_empty());
+        words.sort();
+        words.dedup();
+        let mut nonzero = 0;
+        for a in &words {
+            let (text, key) = token(a);
+            let wi = WordInfo { weight: 1.0, pat: WordPattern::new(&text, &key), text, key };
+            for b in &words {
+                for translit in [false, true] {
+                    let l = listed(b, translit);
+                    let want = sim_masked(
+                        translit,
+                        &wi.text,
+                        &wi.key,
+                        letter_mask(&wi.text),
+                        &l.text,
+                        &l.key,
+                        l.mask,
+                    )
+                    .value;
+                    let got = unit_similarity(&wi, &l);
+                    assert_eq!(
+                        got.to_bits(),
+                        want.to_bits(),
+                        "{a} / {b} ({translit}): {got} != {want}"
+                    );
+                    nonzero += usize::from(want > 0.0);
+                }
+            }
+        }
+        assert!(nonzero > 1000, "too few similar pairs to test anything: {nonzero}");
     }
 }
