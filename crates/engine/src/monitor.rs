@@ -13,12 +13,19 @@
 //!    customer of the [`CustomerIndex`] (each customer's word ids, saved with the previous run
 //!    and patched with the customers changed since) with a reached word gets an upper bound of
 //!    its score — the weighted share of its name those similarities cover, plus the bonuses
-//!    its attributes could earn — and those whose bound comes within [`DELTA_MARGIN`] of the
-//!    threshold, plus those with an alert on a changed entry, are the candidates;
-//! 3. each candidate is screened exactly as a full run screens it (same index over the whole
-//!    current lists, same threshold and limit), and its hits on changed entries are kept, so
-//!    the alerts equal those of a full re-screen for the changed entries;
-//! 4. alerts on removed entries are closed as `delisted`.
+//!    its attributes could earn — per changed entry its words reach (a customer between
+//!    screening's retrieval floor and that bound has its words compared with the entry's
+//!    directly); those whose bound comes within [`DELTA_MARGIN`] of the threshold go on;
+//! 3. each of those is bounded again, against the changed entries that passed, with
+//!    screening's own candidate bound ([`Index::may_hit`]: name coverage and attributes);
+//! 4. the customers left, plus those with an alert on a changed entry, are screened exactly as
+//!    a full run screens them (same index over the whole current lists, same threshold and
+//!    limit), and their hits on changed entries are kept, so the alerts equal those of a full
+//!    re-screen for the changed entries;
+//! 5. alerts on removed entries are closed as `delisted`.
+//!
+//! Each filter drops only customers that cannot be hit; `crates/cli/tests/monitor.rs` checks
+//! the outcome against a forced full run on the real UN versions.
 //!
 //! Unchanged entries are not re-scored: their scores can move slightly when the list around
 //! them changes (word weights follow word rarity in the whole list); a full run
