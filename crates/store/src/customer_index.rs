@@ -190,11 +190,15 @@ impl Store {
     /// customer that is not pending); `None` otherwise, or when it is unreadable (rebuild it
     /// with [`Store::customer_index_rows`]).
     pub fn saved_customer_index(&self) -> Result<Option<CustomerIndex>> {
+        // The run it belongs to: the one that wrote it, or a later one that kept it.
         let row: Option<(i64, i64, Vec<u8>)> = self
             .conn
-            .query_row("SELECT run_id, customers, data FROM customer_index WHERE id = 1", [], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
+            .query_row(
+                "SELECT r.run_id, c.customers, c.data FROM customer_index c \
+                 JOIN customer_index_run r ON r.id = 1 WHERE c.id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
             .optional()?;
         let Some((run_id, customers, data)) = row else { return Ok(None) };
         let last: Option<i64> =
@@ -221,6 +225,16 @@ impl Store {
         tx.execute(
             "INSERT OR REPLACE INTO customer_index (id, run_id, customers, data) VALUES (1, ?1, ?2, ?3)",
             params![run_id, ix.len() as i64, ix.to_bytes()],
+        )?;
+        Store::keep_customer_index(tx, run_id)
+    }
+
+    /// Makes the saved customer index run `run_id`'s, as it is (inside the caller's
+    /// transaction; the index's own row is not rewritten).
+    pub(crate) fn keep_customer_index(tx: &rusqlite::Transaction<'_>, run_id: i64) -> Result<()> {
+        tx.execute(
+            "INSERT OR REPLACE INTO customer_index_run (id, run_id) VALUES (1, ?1)",
+            [run_id],
         )?;
         Ok(())
     }

@@ -794,9 +794,7 @@ impl Store {
         }
         match &run.customer_index {
             CustomerIndexUpdate::None => {}
-            CustomerIndexUpdate::Keep => {
-                tx.execute("UPDATE customer_index SET run_id = ?1 WHERE id = 1", [run_id])?;
-            }
+            CustomerIndexUpdate::Keep => Store::keep_customer_index(&tx, run_id)?,
             CustomerIndexUpdate::Save(ix) => {
                 // A full run marks every customer screened, also one registered while it ran,
                 // which its index lacks: then the index is not saved (the next delta run

@@ -28,6 +28,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0004_customer_index",
         sql: include_str!("../migrations/0004_customer_index.sql"),
     },
+    Migration {
+        name: "0005_customer_index_run",
+        sql: include_str!("../migrations/0005_customer_index_run.sql"),
+    },
 ];
 
 /// The schema version this build writes and reads.
