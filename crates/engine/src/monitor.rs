@@ -737,7 +737,9 @@ impl Engine {
                 if pending_ids.contains(c.id.as_str()) {
                     return Vec::new();
                 }
-                let Ok(req) = customer_request(c, opts.threshold) else { return Vec::new() };
+                // A request that cannot be made is left to the screening below, which reports
+                // it as a full run would.
+                let Ok(req) = customer_request(c, opts.threshold) else { return vec![c.clone()] };
                 let q = index.prepare(&req);
                 let entries = entries_of.get(rowid).copied().unwrap_or_default();
                 if entries
