@@ -433,13 +433,10 @@ fn delta_candidates(
     }
     // A word the store does not know (none should be) weighs nothing.
     let meta_of = |meta: &[WordMeta], w: u32| meta.get(w as usize).copied().unwrap_or_default();
-    let unknown = WordInfo {
-        weight: 0.0,
-        text: String::new(),
-        key: String::new(),
-        pat: WordPattern::new("", ""),
+    // Asked only of words that weigh something, which are known.
+    let info_of = |w: u32| {
+        word_info.get(w as usize).and_then(Option::as_ref).expect("a word with a weight is known")
     };
-    let info_of = |w: u32| word_info.get(w as usize).and_then(Option::as_ref).unwrap_or(&unknown);
     let meta = &meta;
     let flat = &flat;
     let mut units_of: Vec<Vec<usize>> = vec![Vec::new(); entries];

@@ -336,17 +336,12 @@ impl SimTable {
         key: &str,
         w: &Word,
     ) -> f32 {
-        let c = self.cells[cell];
-        let v = if c.value >= 0.0 {
-            c.value
-        } else {
-            if !pat.may_reach_glued_min(query_translit || w.transliterated, &w.shape) {
-                return 0.0;
-            }
-            let s = compare(query_translit, pat, text, key, w);
-            self.cells[cell] = s;
-            s.value
-        };
+        if self.cells[cell].value < 0.0
+            && !pat.may_reach_glued_min(query_translit || w.transliterated, &w.shape)
+        {
+            return 0.0;
+        }
+        let v = self.cell_sim(cell, query_translit, pat, text, key, w);
         if v >= sanctions_score::GLUED_MIN { v } else { 0.0 }
     }
 
