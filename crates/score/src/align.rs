@@ -415,16 +415,7 @@ mod tests {
                 .split(' ')
                 .map(str::to_string)
                 .collect();
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        for _ in 0..400 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let len = 1 + (x % 15) as usize;
-            words.push(
-                (0..len).map(|i| b"ahmdlnuvy"[((x >> (4 * i)) % 9) as usize] as char).collect(),
-            );
-        }
+        words.extend(crate::similarity::random_words(0x2545_f491_4f6c_dd1d, 400, 15, b"ahmdlnuvy"));
         for a in &words {
             let ka = skeleton(a);
             let pa = WordPattern::new(a, &ka);

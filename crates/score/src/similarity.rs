@@ -650,6 +650,25 @@ fn sim_prepared_core<const BOUNDED: bool>(
     s
 }
 
+/// Test words: `count` pseudo-random words of 1 to `max_len` (at most 16) letters from
+/// `alphabet`, one xorshift draw per word from `seed` (4 bits of it per letter).
+#[cfg(test)]
+pub(crate) fn random_words(seed: u64, count: usize, max_len: u64, alphabet: &[u8]) -> Vec<String> {
+    assert!((1..=16).contains(&max_len));
+    let mut x = seed;
+    (0..count)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = 1 + (x % max_len) as usize;
+            (0..len)
+                .map(|i| alphabet[((x >> (4 * i)) % alphabet.len() as u64) as usize] as char)
+                .collect()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -752,16 +771,7 @@ mod tests {
         // Real-looking words, their typos and random words over a small alphabet: whenever the
         // shape test says no, the similarity is 0.
         let mut words: Vec<String> = "a m al ali amir mary omar muhammad mohammad mohamed mhmd muttaqi motaqi mottaki baradar barafar barardar abdulghani abdolghani alawi alui yusuf yousef vy wy y ltd co x1234567 1234567 ivanov ivanoff haqqani haqani naim naeem abdallah abdullah hassan hasan husain hussein ahmad ahmed akhmed yahya yehia".split(' ').map(str::to_string).collect();
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        for _ in 0..600 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let len = 1 + (x % 11) as usize;
-            words.push(
-                (0..len).map(|i| b"ahmdlnuvyi"[((x >> (4 * i)) % 10) as usize] as char).collect(),
-            );
-        }
+        words.extend(random_words(0x9e37_79b9_7f4a_7c15, 600, 11, b"ahmdlnuvyi"));
         let (mut rejected, mut pairs) = (0, 0);
         for a in &words {
             let ka = skeleton(a);
