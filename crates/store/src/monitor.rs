@@ -94,8 +94,8 @@ pub struct RunSummary {
     /// delta run).
     pub customers_screened: usize,
     /// Customers whose name words may reach a changed entry, bounded against it before any
-    /// screening (delta run; 0 in runs recorded before this count existed).
-    #[serde(default)]
+    /// screening (delta run; 0 in runs recorded before this count existed, by the summary's
+    /// `serde(default)`).
     pub customers_bounded: usize,
     /// Customers re-scored against the changed entries only (delta run).
     pub customers_rescored: usize,
