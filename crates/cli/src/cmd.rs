@@ -55,10 +55,30 @@ fn check_threshold(t: Option<f32>) -> Result<f32> {
     Ok(t)
 }
 
+/// Sends log records to standard error, filtered by `SANCTIONS_LOG` (as `RUST_LOG`), else by
+/// `default`; without either, nothing is logged.
+fn init_logging(default: Option<&str>) {
+    use tracing_subscriber::EnvFilter;
+    let filter = match (EnvFilter::try_from_env("SANCTIONS_LOG"), default) {
+        (Ok(f), _) => f,
+        (Err(_), Some(d)) => EnvFilter::new(d),
+        (Err(_), None) => return,
+    };
+    // Colours only for a terminal: a log piped to a file stays plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi)
+        .try_init();
+}
+
 /// Runs a command.
 pub fn run(cli: Cli) -> Result<()> {
     let db = db_path(cli.db);
     let json = cli.json;
+    // The server logs at `info` unless told otherwise; other commands only when asked.
+    init_logging(matches!(cli.command, Command::Serve(_)).then_some("info"));
     match cli.command {
         Command::Update(a) => update(&db, a, json),
         Command::Import(a) => import(&db, a, json),
@@ -80,13 +100,6 @@ pub fn run(cli: Cli) -> Result<()> {
 }
 
 fn serve(db: &std::path::Path, a: ServeArgs) -> Result<()> {
-    use tracing_subscriber::EnvFilter;
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_env("SANCTIONS_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .try_init();
     let mut config = sanctions_server::ServerConfig::new(db);
     if let Some(path) = &a.config {
         config.apply_file(path).with_context(|| format!("configuration {}", path.display()))?;

@@ -228,8 +228,27 @@ fn delta_finds_hits_on_transliterated_names() {
     std::fs::write(&customers, "id,name\nc1,LANDON NEESER\nc2,Mary Johnson\n").unwrap();
     import(&db, "2026-02-27");
     json(&db, &["monitor", "add", customers.to_str().unwrap()]);
-    json(&db, &["monitor", "run"]);
+    // Without SANCTIONS_LOG nothing is logged.
+    let o = sanctions(&db, &["monitor", "run"]);
+    assert!(o.status.success());
+    assert!(o.stderr.is_empty(), "{}", String::from_utf8_lossy(&o.stderr));
     import(&db, "2026-05-08");
+    // With it, the time of each step of the run (docs/monitoring.md).
+    let logged = dir.path().join("logged");
+    std::fs::create_dir(&logged).unwrap();
+    let copy = copy_store(&db, &logged);
+    let o = Command::new(env!("CARGO_BIN_EXE_sanctions"))
+        .arg("--db")
+        .arg(&copy)
+        .args(["monitor", "run"])
+        .env("SANCTIONS_LOG", "sanctions::monitor=debug")
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let log = String::from_utf8_lossy(&o.stderr);
+    for step in ["snapshot", "diff", "words reaching", "word bound", "screen", "record"] {
+        assert!(log.contains(&format!("step=\"{step}\"")), "no {step:?} in {log}");
+    }
     let delta = json(&db, &["monitor", "run"]);
     assert_eq!(delta["run"]["mode"], "delta");
     assert_delta_equals_full(&db, dir.path());

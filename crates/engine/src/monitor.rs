@@ -578,6 +578,26 @@ fn unit_similarity(wi: &WordInfo, l: &ListedWord) -> f32 {
     .value
 }
 
+/// Logs how long each step of a run took (`SANCTIONS_LOG=sanctions::monitor=debug`), for
+/// finding where a slow run spends its time.
+struct Phases {
+    last: Instant,
+}
+
+impl Phases {
+    fn new() -> Phases {
+        Phases { last: Instant::now() }
+    }
+
+    /// Logs the time since the previous step ended as step `name`'s.
+    fn done(&mut self, name: &str) {
+        let now = Instant::now();
+        let us = now.duration_since(self.last).as_micros() as u64;
+        tracing::debug!(target: "sanctions::monitor", step = name, ms = us as f64 / 1000.0);
+        self.last = now;
+    }
+}
+
 /// A customer word as the delta's loop over customers reads it.
 #[derive(Clone, Copy, Default)]
 struct WordMeta {
@@ -612,6 +632,7 @@ impl Engine {
     /// full run the first time, then only what changed (see the module documentation).
     pub fn monitor_run(&mut self, opts: &MonitorOptions) -> Result<MonitorReport> {
         let start = Instant::now();
+        let mut phases = Phases::new();
         let threads = threads(opts.threads);
         let versions: Vec<ListVersion> = self.versions_for(None)?;
         let last = self.store.last_monitor_run()?;
@@ -626,15 +647,19 @@ impl Engine {
             entities.extend(self.store.entities(v.id)?);
         }
         let snapshot = Snapshot::build(versions.clone(), entities, None);
+        phases.done("snapshot");
         let mut summary =
             RunSummary { customers: self.store.customer_count()?, ..Default::default() };
         let run_versions: Vec<RunVersion> =
             versions.iter().map(|v| RunVersion { source: v.source, version_id: v.id }).collect();
         let record = if full {
             let customers = self.store.customers(false)?;
+            phases.done("read customers");
             summary.customers_screened = customers.len();
             let hits = screen_customers(&snapshot, &customers, opts.threshold, threads, &|_| true)?;
+            phases.done("screen");
             let customer_index = CustomerIndexUpdate::Save(self.store.customer_index_rows(false)?);
+            phases.done("customer index");
             RunRecord {
                 customer_index,
                 mode: RunMode::Full,
@@ -673,6 +698,7 @@ impl Engine {
                     ),
                 }
             }
+            phases.done("diff");
             summary.entries_changed = changed.len();
             summary.entries_removed = removed.len();
             let changed_set: HashSet<(Source, &str)> =
@@ -689,6 +715,7 @@ impl Engine {
             summary.customers_screened = pending.len();
             let mut hits =
                 screen_customers(&snapshot, &pending, opts.threshold, threads, &|_| true)?;
+            phases.done("pending customers");
 
             // 2. Candidates for the changed entries, through the customers' words: the
             // index of the last run patched with the pending customers.
@@ -699,6 +726,7 @@ impl Engine {
                 Some(ix) => (ix.merge(&pending_rows), false),
                 None => (self.store.customer_index_rows(false)?, false),
             };
+            phases.done("customer index");
             // Changed entries by their position in the snapshot's index.
             let changed_at: Vec<usize> = (0..entities.len()).filter(|&i| is_changed[i]).collect();
             let changed_entities: Vec<Entity> =
@@ -706,6 +734,7 @@ impl Engine {
             let mut found: Vec<(i64, Vec<u32>)> = Vec::new();
             if !changed_entities.is_empty() {
                 let words = self.store.customer_words()?;
+                phases.done("customer words");
                 let size = words.iter().map(|(id, _)| *id as usize + 1).max().unwrap_or(0);
                 let listed = listed_units(&changed_entities);
                 let mut reach: Vec<Reach> = vec![Vec::new(); size];
@@ -714,6 +743,7 @@ impl Engine {
                     reach[id as usize] = r;
                     word_info[id as usize] = Some(info);
                 }
+                phases.done("words reaching");
                 found = delta_candidates(
                     &customer_index,
                     &reach,
@@ -722,11 +752,13 @@ impl Engine {
                     opts.threshold,
                     threads,
                 );
+                phases.done("word bound");
             }
             // The same bound as screening's before it aligns a candidate, on the changed
             // entries each candidate's words met (name coverage and attributes included).
             let rowids: Vec<i64> = found.iter().map(|(r, _)| *r).collect();
             let loaded = self.store.customers_at(&rowids)?;
+            phases.done("read bounded");
             let entries_of: HashMap<i64, &[u32]> =
                 found.iter().map(|(r, e)| (*r, e.as_slice())).collect();
             let index = snapshot.index();
@@ -749,6 +781,7 @@ impl Engine {
                 }
             });
             summary.customers_bounded = loaded.len();
+            phases.done("candidate bound");
             // And every customer with an alert on a changed entry.
             let alerted = self.store.customers_alerted_on(&changed)?;
             if !alerted.is_empty() {
@@ -760,11 +793,13 @@ impl Engine {
                 candidates.extend(self.store.customers_by_id(&extra)?);
             }
             summary.customers_rescored = candidates.len();
+            phases.done("alerted customers");
 
             // 3. Confirm each candidate exactly as a full screening does.
             hits.extend(screen_customers(&snapshot, &candidates, opts.threshold, threads, &|i| {
                 is_changed[i]
             })?);
+            phases.done("screen");
             RunRecord {
                 customer_index: if keep {
                     CustomerIndexUpdate::Keep
@@ -785,6 +820,7 @@ impl Engine {
         let mut record = record;
         record.summary.elapsed_ms = start.elapsed().as_millis() as u64;
         let run = self.store.record_monitor_run(record)?;
+        phases.done("record");
         let new_alerts =
             self.store.alerts(false)?.into_iter().filter(|a| a.opened_run == run.id).collect();
         Ok(MonitorReport { run, versions: snapshot.versions_used(), new_alerts })
