@@ -32,6 +32,7 @@
 //! (`full = true`) catches that.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
@@ -41,7 +42,7 @@ use sanctions_model::{
 };
 use sanctions_score::{
     ALGORITHM_NAME, ALGORITHM_VERSION, Algorithm, DEFAULT_THRESHOLD, NameToken, PreparedName,
-    WordPattern, WordShape, has_vy, letter_mask, sim_masked, sim_prepared,
+    ShapeCheck, WordPattern, WordShape, letter_mask, sim_masked,
 };
 use sanctions_store::{
     Alert, AlertHit, Customer, CustomerIndex, CustomerIndexUpdate, CustomerUpsert, DecideOutcome,
@@ -233,8 +234,6 @@ struct ListedWord {
     text: String,
     key: String,
     mask: u64,
-    /// [`has_vy`] of the key.
-    key_vy: bool,
     /// For [`WordPattern::may_be_similar`].
     shape: WordShape,
     transliterated: bool,
@@ -267,7 +266,6 @@ fn listed_units(entries: &[Entity]) -> Vec<ListedWord> {
                         text: text.clone(),
                         key: key.clone(),
                         mask: letter_mask(text),
-                        key_vy: has_vy(key),
                         shape: WordShape::new(text, key),
                         transliterated: translit,
                         entries: Vec::new(),
@@ -376,16 +374,24 @@ fn attribute_bonus(flags: u8) -> f32 {
     b
 }
 
-/// A customer word as the screening index sees it: weight, and its token (text, key, mask).
+/// A customer word as the screening index sees it: weight, and its token (text, key, shape).
 struct WordInfo {
     weight: f32,
     text: String,
     key: String,
-    /// Prepared to be compared with many listed words ([`sim_prepared`]).
-    pat: WordPattern,
+    /// Rules out most listed words without comparing ([`WordShape::check`]).
+    shape: WordShape,
+    /// Made the first time a comparison is left to do (a kilobyte; most words never need
+    /// it), then shared by the threads.
+    pattern: OnceLock<Box<WordPattern>>,
 }
 
 impl WordInfo {
+    fn from_token(weight: f32, text: String, key: String) -> WordInfo {
+        let shape = WordShape::new(&text, &key);
+        WordInfo { weight, text, key, shape, pattern: OnceLock::new() }
+    }
+
     /// A stored customer word tokenised (`tokens`), weighed by the screening `index` as
     /// [`Index::prepare`] weighs it.
     fn new(tokens: &[NameToken], word: &str, index: &Index) -> WordInfo {
@@ -394,8 +400,7 @@ impl WordInfo {
         let (text, key) = tokens
             .first()
             .map_or((word.to_string(), String::new()), |t| (t.text.clone(), t.key.clone()));
-        let pat = WordPattern::new(&text, &key);
-        WordInfo { weight, text, key, pat }
+        WordInfo::from_token(weight, text, key)
     }
 }
 
@@ -439,16 +444,31 @@ fn delta_candidates(
     };
     let meta = &meta;
     let flat = &flat;
-    let mut units_of: Vec<Vec<usize>> = vec![Vec::new(); entries];
+    // Each entry's units, side by side (what the shape check reads of them first).
+    let mut units_of: Vec<Vec<EntryUnit>> = vec![Vec::new(); entries];
     for (u, l) in listed.iter().enumerate() {
         for &e in &l.entries {
-            units_of[e as usize].push(u);
+            units_of[e as usize].push(EntryUnit {
+                shape: l.shape,
+                transliterated: l.transliterated,
+                unit: u as u32,
+            });
         }
     }
+    let unit_start: Vec<usize> = std::iter::once(0)
+        .chain(units_of.iter().scan(0, |n, u| {
+            *n += u.len();
+            Some(*n)
+        }))
+        .collect();
+    let entry_units: Vec<EntryUnit> = units_of.into_iter().flatten().collect();
     // The best similarity of a word with the units of an entry, compared directly (for the
     // words the lookup keys did not reach: glued units, distant spellings).
     let direct = |wi: &WordInfo, e: u32| -> f32 {
-        units_of[e as usize].iter().map(|&u| unit_similarity(wi, &listed[u])).fold(0.0f32, f32::max)
+        entry_units[unit_start[e as usize]..unit_start[e as usize + 1]]
+            .iter()
+            .map(|u| unit_similarity(wi, &u.shape, u.transliterated, &listed[u.unit as usize]))
+            .fold(0.0f32, f32::max)
     };
     // Similarities by (word, entry), computed once and shared by the threads: a
     // dense table while it stays small (a few changed entries; 0 is "not yet", a computed
@@ -515,21 +535,16 @@ fn delta_candidates(
                 if a >= need * den || a < floor {
                     continue;
                 }
-                let mut got = 0.0f32;
-                for &w in words {
-                    let m = meta_of(meta, w);
-                    if m.weight == 0.0 {
-                        // Weighs nothing: adds nothing, whatever its similarity.
-                        continue;
-                    }
-                    let wi = info_of(w);
-                    // The word's similarity with the entry: keyed or direct, the better.
-                    let best = || {
-                        let r = &flat[m.start as usize..(m.start + m.len) as usize];
-                        let keyed = r.binary_search_by_key(&e, |&(x, _)| x).map_or(0.0, |k| r[k].1);
-                        keyed.max(direct(wi, e))
-                    };
-                    let d = if dense.is_empty() {
+                // Word `w`'s similarity with the entry through its lookup keys (0 if none).
+                let keyed = |m: WordMeta| {
+                    let r = &flat[m.start as usize..(m.start + m.len) as usize];
+                    r.binary_search_by_key(&e, |&(x, _)| x).map_or(0.0, |k| r[k].1)
+                };
+                // Its similarity with the entry, keyed or direct, the better: computed once per
+                // (word, entry) and shared by the threads.
+                let mut cell = |w: u32, m: WordMeta| -> f32 {
+                    let best = || keyed(m).max(direct(info_of(w), e));
+                    if dense.is_empty() {
                         *direct_map.entry((w, e)).or_insert_with(best)
                     } else {
                         let cell = &dense[w as usize * entries + e as usize];
@@ -541,8 +556,27 @@ fn delta_candidates(
                             }
                             bits => f32::from_bits(bits & !SIGN),
                         }
-                    };
-                    got += m.weight * d;
+                    }
+                };
+                // First with each keyed word at 1, its best possible: most entries fail here,
+                // having compared only the words the keys did not reach.
+                let mut upper = 0.0f32;
+                for &w in words {
+                    let m = meta_of(meta, w);
+                    // A word that weighs nothing adds nothing, whatever its similarity.
+                    if m.weight > 0.0 {
+                        upper += m.weight * if keyed(m) > 0.0 { 1.0 } else { cell(w, m) };
+                    }
+                }
+                if upper < need * den {
+                    continue;
+                }
+                let mut got = 0.0f32;
+                for &w in words {
+                    let m = meta_of(meta, w);
+                    if m.weight > 0.0 {
+                        got += m.weight * cell(w, m);
+                    }
                 }
                 if got >= need * den {
                     passing.push(e);
@@ -556,26 +590,27 @@ fn delta_candidates(
     })
 }
 
-/// The word similarity screening gives a customer word with a listed unit
-/// ([`sim_masked`]), computed from the word's prepared pattern, after the shape check that
-/// rules most pairs out.
-fn unit_similarity(wi: &WordInfo, l: &ListedWord) -> f32 {
-    if !wi.pat.may_be_similar(l.transliterated, &l.shape) {
-        return 0.0;
+/// A unit of a changed entry, as the direct comparison reads it.
+#[derive(Clone, Copy)]
+struct EntryUnit {
+    shape: WordShape,
+    transliterated: bool,
+    /// Its position in the listed units.
+    unit: u32,
+}
+
+/// The word similarity screening gives a customer word with a listed unit `l`
+/// ([`sim_masked`]), after the shape check that rules most pairs out; `shape` and
+/// `transliterated` are `l`'s, passed apart so a caller can keep them side by side.
+#[inline]
+fn unit_similarity(wi: &WordInfo, shape: &WordShape, transliterated: bool, l: &ListedWord) -> f32 {
+    match wi.shape.check(transliterated, shape) {
+        ShapeCheck::Zero => 0.0,
+        check => {
+            let pat = wi.pattern.get_or_init(|| Box::new(WordPattern::new(&wi.text, &wi.key)));
+            pat.sim_checked(check, transliterated, &wi.text, &wi.key, &l.text, &l.key, shape).value
+        }
     }
-    // `sim_prepared` takes the other word's letter multiset mask (its shape's), not its
-    // plain letter mask.
-    sim_prepared(
-        l.transliterated,
-        &wi.text,
-        &wi.key,
-        &wi.pat,
-        &l.text,
-        &l.key,
-        l.shape.mask(),
-        l.key_vy,
-    )
-    .value
 }
 
 /// Logs how long each step of a run took (`SANCTIONS_LOG=sanctions::monitor=debug`), for
@@ -869,7 +904,6 @@ mod tests {
         let (text, key) = token(word);
         ListedWord {
             mask: letter_mask(&text),
-            key_vy: has_vy(&key),
             shape: WordShape::new(&text, &key),
             text,
             key,
@@ -937,7 +971,7 @@ mod tests {
         let mut nonzero = 0;
         for a in &words {
             let (text, key) = token(a);
-            let wi = WordInfo { weight: 1.0, pat: WordPattern::new(&text, &key), text, key };
+            let wi = WordInfo::from_token(1.0, text, key);
             for b in &words {
                 for translit in [false, true] {
                     let l = listed(b, translit);
@@ -951,7 +985,7 @@ mod tests {
                         l.mask,
                     )
                     .value;
-                    let got = unit_similarity(&wi, &l);
+                    let got = unit_similarity(&wi, &l.shape, l.transliterated, &l);
                     assert_eq!(
                         got.to_bits(),
                         want.to_bits(),
