@@ -5,6 +5,10 @@
 //! abdul) weigh little in scoring; company legal forms (LLC, Ltd, JSC, OOO, GmbH) are one
 //! class, so "Ltd" meets "Limited". The same function runs at index time and at query time.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::OnceLock;
+
 use crate::keys::skeleton;
 
 /// What role a word plays in a name.
@@ -186,8 +190,58 @@ const LEGAL_FORMS: &[(&str, &str)] = &[
     ("for", "for"),
 ];
 
+/// What the word lists above say of one word (each word looked up once, not list by list).
+#[derive(Clone, Copy, Default)]
+struct Known {
+    honorific: bool,
+    particle: bool,
+    /// The canonical legal form it spells (the first in [`LEGAL_FORMS`]).
+    legal_form: Option<&'static str>,
+    /// Its canonical spelling in [`WORD_VARIANTS`] (the first).
+    variant: Option<&'static str>,
+}
+
+/// FNV-1a, for the short words of [`known`].
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// The words of the lists above, with what each list says of them.
+fn known(word: &str) -> Option<Known> {
+    static TABLE: OnceLock<HashMap<&'static str, Known, BuildHasherDefault<Fnv>>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut t: HashMap<&'static str, Known, BuildHasherDefault<Fnv>> = HashMap::default();
+        for &w in HONORIFICS {
+            t.entry(w).or_default().honorific = true;
+        }
+        for &w in PARTICLES {
+            t.entry(w).or_default().particle = true;
+        }
+        for &(w, c) in LEGAL_FORMS {
+            t.entry(w).or_default().legal_form.get_or_insert(c);
+        }
+        for &(w, c) in WORD_VARIANTS {
+            t.entry(w).or_default().variant.get_or_insert(c);
+        }
+        t
+    });
+    table.get(word).copied()
+}
+
 fn legal_form(word: &str) -> Option<&'static str> {
-    LEGAL_FORMS.iter().find(|(w, _)| *w == word).map(|(_, c)| *c)
+    known(word).and_then(|k| k.legal_form)
 }
 
 /// A misspelt long legal form ("Limted", "Corporaton", "Compnay"): one edit away from a
@@ -196,23 +250,37 @@ fn fuzzy_legal_form(word: &str) -> Option<&'static str> {
     if word.len() < 6 {
         return None;
     }
+    // The long spellings with their letters, in list order, and by the length of the words
+    // they may be within reach of (the last slot for any longer word).
+    type Long = Vec<(&'static str, &'static str, u64)>;
+    static LONG: OnceLock<Vec<Long>> = OnceLock::new();
+    let by_len = LONG.get_or_init(|| {
+        (0..=32)
+            .map(|len: usize| {
+                LEGAL_FORMS
+                    .iter()
+                    .filter(|(w, _)| w.len() >= 6)
+                    .filter(|(w, _)| len == 32 || w.len().abs_diff(len) <= 2)
+                    .map(|&(w, c)| (w, c, letters(w)))
+                    .collect()
+            })
+            .collect()
+    });
     let wm = letters(word);
-    LEGAL_FORMS
+    by_len[word.len().min(32)]
         .iter()
-        .filter(|(w, _)| w.len() >= 6)
-        .find(|(w, _)| {
+        .find(|&&(w, _, fm)| {
             let max = if w.len() >= 10 { 2 } else { 1 };
             if w.len().abs_diff(word.len()) > max {
                 return false;
             }
             // Each letter on one side only costs an edit (a cheap lower bound of the distance).
-            let fm = letters(w);
             if (fm & !wm).count_ones() as usize > max || (wm & !fm).count_ones() as usize > max {
                 return false;
             }
             bounded_distance(w.as_bytes(), word.as_bytes()) <= max
         })
-        .map(|(_, c)| *c)
+        .map(|&(_, c, _)| c)
 }
 
 /// The set of bytes of a word, folded onto 64 bits. Two bytes may share a bit; that only
@@ -291,18 +359,19 @@ const WORD_VARIANTS: &[(&str, &str)] = &[
 ];
 
 fn word_variant(word: &str) -> Option<&'static str> {
-    WORD_VARIANTS.iter().find(|(w, _)| *w == word).map(|(_, c)| *c)
+    known(word).and_then(|k| k.variant)
 }
 
 /// The class of one folded word, ignoring context.
 pub fn classify(word: &str) -> TokenClass {
+    let k = known(word).unwrap_or_default();
     if word.bytes().all(|b| b.is_ascii_digit()) {
         TokenClass::Number
-    } else if HONORIFICS.contains(&word) {
+    } else if k.honorific {
         TokenClass::Honorific
-    } else if PARTICLES.contains(&word) {
+    } else if k.particle {
         TokenClass::Particle
-    } else if legal_form(word).or_else(|| fuzzy_legal_form(word)).is_some() {
+    } else if k.legal_form.or_else(|| fuzzy_legal_form(word)).is_some() {
         TokenClass::LegalForm
     } else {
         TokenClass::Word
@@ -390,6 +459,70 @@ mod tests {
         assert_eq!(tokenize("Ltd Limit")[1].class, Word);
         let ar: Vec<String> = tokenize("عبد الغني").into_iter().map(|t| t.text).collect();
         assert_eq!(ar[1], "al");
+    }
+
+    /// The lookup table says of every listed word what the lists, read in order, say.
+    #[test]
+    fn the_table_agrees_with_the_lists() {
+        let mut words: Vec<&str> = HONORIFICS.to_vec();
+        words.extend(PARTICLES);
+        words.extend(LEGAL_FORMS.iter().flat_map(|&(w, c)| [w, c]));
+        words.extend(WORD_VARIANTS.iter().flat_map(|&(w, c)| [w, c]));
+        words.extend(["muttaqi", "limted", "corporagion", "1234", "", "x", "sayed", "ltd2"]);
+        for w in words {
+            let class = if w.bytes().all(|b| b.is_ascii_digit()) {
+                TokenClass::Number
+            } else if HONORIFICS.contains(&w) {
+                TokenClass::Honorific
+            } else if PARTICLES.contains(&w) {
+                TokenClass::Particle
+            } else if LEGAL_FORMS.iter().any(|(f, _)| *f == w) || fuzzy_legal_form(w).is_some() {
+                TokenClass::LegalForm
+            } else {
+                TokenClass::Word
+            };
+            assert_eq!(classify(w), class, "{w}");
+            let legal = LEGAL_FORMS.iter().find(|(f, _)| *f == w).map(|(_, c)| *c);
+            assert_eq!(legal_form(w), legal, "{w}");
+            let variant = WORD_VARIANTS.iter().find(|(f, _)| *f == w).map(|(_, c)| *c);
+            assert_eq!(word_variant(w), variant, "{w}");
+        }
+    }
+
+    /// The misspelt legal forms found through the length table are those the whole list gives.
+    #[test]
+    fn fuzzy_legal_forms_by_length_agree_with_the_list() {
+        let by_the_list = |word: &str| {
+            if word.len() < 6 {
+                return None;
+            }
+            LEGAL_FORMS
+                .iter()
+                .filter(|(w, _)| w.len() >= 6)
+                .find(|(w, _)| {
+                    let max = if w.len() >= 10 { 2 } else { 1 };
+                    w.len().abs_diff(word.len()) <= max
+                        && bounded_distance(w.as_bytes(), word.as_bytes()) <= max
+                })
+                .map(|(_, c)| *c)
+        };
+        let mut words: Vec<String> =
+            vec!["x".repeat(40), "corporationcorporationcorporation".into()];
+        for (w, _) in LEGAL_FORMS {
+            words.push(w.to_string());
+            for i in 0..w.len() {
+                words.push(format!("{}{}", &w[..i], &w[i + 1..]));
+                words.push(format!("{}x{}", &w[..i], &w[i..]));
+                words.push(format!("{}xy{}", &w[..i], &w[i..]));
+                words.push(format!("{}{}", &w[..i], &w[(i + 2).min(w.len())..]));
+            }
+        }
+        let mut found = 0;
+        for w in &words {
+            assert_eq!(fuzzy_legal_form(w), by_the_list(w), "{w}");
+            found += usize::from(by_the_list(w).is_some());
+        }
+        assert!(found > 200, "{found}");
     }
 
     #[test]
