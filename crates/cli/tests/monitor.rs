@@ -246,7 +246,14 @@ fn delta_finds_hits_on_transliterated_names() {
         .unwrap();
     assert!(o.status.success());
     let log = String::from_utf8_lossy(&o.stderr);
-    for step in ["snapshot", "diff", "words reaching", "word bound", "screen", "record"] {
+    for step in [
+        "entries",
+        "index, beside the diff and customer reads",
+        "words reaching",
+        "word bound",
+        "screen",
+        "record",
+    ] {
         assert!(log.contains(&format!("step=\"{step}\"")), "no {step:?} in {log}");
     }
     let delta = json(&db, &["monitor", "run"]);

@@ -613,6 +613,23 @@ fn unit_similarity(wi: &WordInfo, shape: &WordShape, transliterated: bool, l: &L
     }
 }
 
+/// What a run reads from the store while the screening index is built.
+enum RunInputs {
+    /// Every customer.
+    Full(Vec<Customer>),
+    Delta(Box<DeltaInputs>),
+}
+
+/// See [`Engine::delta_inputs`].
+struct DeltaInputs {
+    changed: Vec<(Source, String)>,
+    removed: Vec<(Source, String)>,
+    pending: Vec<Customer>,
+    pending_rows: CustomerIndex,
+    saved_index: Option<CustomerIndex>,
+    words: Vec<(i64, String)>,
+}
+
 /// Logs how long each step of a run took (`SANCTIONS_LOG=sanctions::monitor=debug`), for
 /// finding where a slow run spends its time.
 struct Phases {
@@ -681,175 +698,178 @@ impl Engine {
         for v in &versions {
             entities.extend(self.store.entities(v.id)?);
         }
-        let snapshot = Snapshot::build(versions.clone(), entities, None);
-        phases.done("snapshot");
+        phases.done("entries");
+        // The entries of a list the last run did not cover are all new to this one.
+        let before: HashMap<Source, i64> =
+            last.iter().flat_map(|r| r.versions.iter().map(|v| (v.source, v.version_id))).collect();
+        let new_lists: Vec<(Source, String)> = entities
+            .iter()
+            .filter(|e| !full && !before.contains_key(&e.source))
+            .map(|e| (e.source, e.source_id.clone()))
+            .collect();
+        // The screening index is built on another thread while this one reads the store.
+        let (snapshot, inputs) = std::thread::scope(|scope| {
+            let building = scope.spawn(|| Snapshot::build(versions.clone(), entities, None));
+            let inputs = if full {
+                self.store.customers(false).map(RunInputs::Full).map_err(Error::from)
+            } else {
+                self.delta_inputs(&before, &versions, new_lists)
+            };
+            let snapshot = building.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+            (snapshot, inputs)
+        });
+        let inputs = inputs?;
+        phases.done("index, beside the diff and customer reads");
         let mut summary =
             RunSummary { customers: self.store.customer_count()?, ..Default::default() };
         let run_versions: Vec<RunVersion> =
             versions.iter().map(|v| RunVersion { source: v.source, version_id: v.id }).collect();
-        let record = if full {
-            let customers = self.store.customers(false)?;
-            phases.done("read customers");
-            summary.customers_screened = customers.len();
-            let hits = screen_customers(&snapshot, &customers, opts.threshold, threads, &|_| true)?;
-            phases.done("screen");
-            let customer_index = CustomerIndexUpdate::Save(self.store.customer_index_rows(false)?);
-            phases.done("customer index");
-            RunRecord {
-                customer_index,
-                mode: RunMode::Full,
-                algorithm,
-                threshold: opts.threshold,
-                versions: run_versions,
-                screened_customers: Vec::new(),
-                changed_entries: Vec::new(),
-                removed_entries: Vec::new(),
-                hits,
-                summary,
+        let record = match inputs {
+            RunInputs::Full(customers) => {
+                summary.customers_screened = customers.len();
+                let hits =
+                    screen_customers(&snapshot, &customers, opts.threshold, threads, &|_| true)?;
+                phases.done("screen");
+                let customer_index =
+                    CustomerIndexUpdate::Save(self.store.customer_index_rows(false)?);
+                phases.done("customer index");
+                RunRecord {
+                    customer_index,
+                    mode: RunMode::Full,
+                    algorithm,
+                    threshold: opts.threshold,
+                    versions: run_versions,
+                    screened_customers: Vec::new(),
+                    changed_entries: Vec::new(),
+                    removed_entries: Vec::new(),
+                    hits,
+                    summary,
+                }
             }
-        } else {
-            let last = last.expect("a delta run follows a run");
-            let before: HashMap<Source, i64> =
-                last.versions.iter().map(|v| (v.source, v.version_id)).collect();
-            let mut changed: Vec<(Source, String)> = Vec::new();
-            let mut removed: Vec<(Source, String)> = Vec::new();
-            for v in &versions {
-                match before.get(&v.source) {
-                    Some(&from) if from == v.id => {}
-                    Some(&from) => {
-                        let d = self.store.diff(from, v.id)?;
-                        changed.extend(d.added.into_iter().map(|e| (v.source, e.source_id)));
-                        changed.extend(d.amended.into_iter().map(|e| (v.source, e.source_id)));
-                        removed.extend(d.removed.into_iter().map(|e| (v.source, e.source_id)));
+            RunInputs::Delta(d) => {
+                let DeltaInputs { changed, removed, pending, pending_rows, saved_index, words } =
+                    *d;
+                summary.entries_changed = changed.len();
+                summary.entries_removed = removed.len();
+                let changed_set: HashSet<(Source, &str)> =
+                    changed.iter().map(|(s, id)| (*s, id.as_str())).collect();
+                let entities = snapshot.index().entities();
+                let is_changed: Vec<bool> = entities
+                    .iter()
+                    .map(|e| changed_set.contains(&(e.source, e.source_id.as_str())))
+                    .collect();
+
+                // 1. New and changed customers: against everything.
+                let pending_ids: HashSet<&str> = pending.iter().map(|c| c.id.as_str()).collect();
+                summary.customers_screened = pending.len();
+                let mut hits =
+                    screen_customers(&snapshot, &pending, opts.threshold, threads, &|_| true)?;
+                phases.done("pending customers");
+
+                // 2. Candidates for the changed entries, through the customers' words: the
+                // index of the last run patched with the pending customers.
+                let (customer_index, keep) = match saved_index {
+                    // Nobody added or changed: the saved index stays as it is.
+                    Some(ix) if pending_rows.is_empty() => (ix, true),
+                    Some(ix) => (ix.merge(&pending_rows), false),
+                    None => (self.store.customer_index_rows(false)?, false),
+                };
+                phases.done("customer index");
+                // Changed entries by their position in the snapshot's index.
+                let changed_at: Vec<usize> =
+                    (0..entities.len()).filter(|&i| is_changed[i]).collect();
+                let changed_entities: Vec<Entity> =
+                    changed_at.iter().map(|&i| entities[i].clone()).collect();
+                let mut found: Vec<(i64, Vec<u32>)> = Vec::new();
+                if !changed_entities.is_empty() {
+                    let size = words.iter().map(|(id, _)| *id as usize + 1).max().unwrap_or(0);
+                    let listed = listed_units(&changed_entities);
+                    let mut reach: Vec<Reach> = vec![Vec::new(); size];
+                    let mut word_info: Vec<Option<WordInfo>> = (0..size).map(|_| None).collect();
+                    for (id, info, r) in words_reaching(&listed, &words, snapshot.index(), threads)
+                    {
+                        reach[id as usize] = r;
+                        word_info[id as usize] = Some(info);
                     }
-                    // A list monitored for the first time: all of it is new.
-                    None => changed.extend(
-                        snapshot
-                            .index()
-                            .entities()
-                            .iter()
-                            .filter(|e| e.source == v.source)
-                            .map(|e| (v.source, e.source_id.clone())),
-                    ),
+                    phases.done("words reaching");
+                    found = delta_candidates(
+                        &customer_index,
+                        &reach,
+                        &word_info,
+                        &listed,
+                        opts.threshold,
+                        threads,
+                    );
+                    phases.done("word bound");
                 }
-            }
-            phases.done("diff");
-            summary.entries_changed = changed.len();
-            summary.entries_removed = removed.len();
-            let changed_set: HashSet<(Source, &str)> =
-                changed.iter().map(|(s, id)| (*s, id.as_str())).collect();
-            let entities = snapshot.index().entities();
-            let is_changed: Vec<bool> = entities
-                .iter()
-                .map(|e| changed_set.contains(&(e.source, e.source_id.as_str())))
-                .collect();
-
-            // 1. New and changed customers: against everything.
-            let pending = self.store.customers(true)?;
-            let pending_ids: HashSet<&str> = pending.iter().map(|c| c.id.as_str()).collect();
-            summary.customers_screened = pending.len();
-            let mut hits =
-                screen_customers(&snapshot, &pending, opts.threshold, threads, &|_| true)?;
-            phases.done("pending customers");
-
-            // 2. Candidates for the changed entries, through the customers' words: the
-            // index of the last run patched with the pending customers.
-            let pending_rows = self.store.customer_index_rows(true)?;
-            let (customer_index, keep) = match self.store.saved_customer_index()? {
-                // Nobody added or changed: the saved index stays as it is.
-                Some(ix) if pending_rows.is_empty() => (ix, true),
-                Some(ix) => (ix.merge(&pending_rows), false),
-                None => (self.store.customer_index_rows(false)?, false),
-            };
-            phases.done("customer index");
-            // Changed entries by their position in the snapshot's index.
-            let changed_at: Vec<usize> = (0..entities.len()).filter(|&i| is_changed[i]).collect();
-            let changed_entities: Vec<Entity> =
-                changed_at.iter().map(|&i| entities[i].clone()).collect();
-            let mut found: Vec<(i64, Vec<u32>)> = Vec::new();
-            if !changed_entities.is_empty() {
-                let words = self.store.customer_words()?;
-                phases.done("customer words");
-                let size = words.iter().map(|(id, _)| *id as usize + 1).max().unwrap_or(0);
-                let listed = listed_units(&changed_entities);
-                let mut reach: Vec<Reach> = vec![Vec::new(); size];
-                let mut word_info: Vec<Option<WordInfo>> = (0..size).map(|_| None).collect();
-                for (id, info, r) in words_reaching(&listed, &words, snapshot.index(), threads) {
-                    reach[id as usize] = r;
-                    word_info[id as usize] = Some(info);
+                // The same bound as screening's before it aligns a candidate, on the changed
+                // entries each candidate's words met (name coverage and attributes included).
+                let rowids: Vec<i64> = found.iter().map(|(r, _)| *r).collect();
+                let loaded = self.store.customers_at(&rowids)?;
+                phases.done("read bounded");
+                let entries_of: HashMap<i64, &[u32]> =
+                    found.iter().map(|(r, e)| (*r, e.as_slice())).collect();
+                let index = snapshot.index();
+                let mut candidates: Vec<Customer> = par_map(&loaded, threads, |(rowid, c)| {
+                    if pending_ids.contains(c.id.as_str()) {
+                        return Vec::new();
+                    }
+                    // A request that cannot be made is left to the screening below, which reports
+                    // it as a full run would.
+                    let Ok(req) = customer_request(c, opts.threshold) else {
+                        return vec![c.clone()];
+                    };
+                    let q = index.prepare(&req);
+                    let entries = entries_of.get(rowid).copied().unwrap_or_default();
+                    if entries
+                        .iter()
+                        .any(|&e| index.may_hit(&q, changed_at[e as usize], opts.threshold))
+                    {
+                        vec![c.clone()]
+                    } else {
+                        Vec::new()
+                    }
+                });
+                summary.customers_bounded = loaded.len();
+                phases.done("candidate bound");
+                // And every customer with an alert on a changed entry.
+                let alerted = self.store.customers_alerted_on(&changed)?;
+                if !alerted.is_empty() {
+                    let known: HashSet<String> = candidates.iter().map(|c| c.id.clone()).collect();
+                    let extra: Vec<String> = alerted
+                        .into_iter()
+                        .filter(|id| !known.contains(id) && !pending_ids.contains(id.as_str()))
+                        .collect();
+                    candidates.extend(self.store.customers_by_id(&extra)?);
                 }
-                phases.done("words reaching");
-                found = delta_candidates(
-                    &customer_index,
-                    &reach,
-                    &word_info,
-                    &listed,
+                summary.customers_rescored = candidates.len();
+                phases.done("alerted customers");
+
+                // 3. Confirm each candidate exactly as a full screening does.
+                hits.extend(screen_customers(
+                    &snapshot,
+                    &candidates,
                     opts.threshold,
                     threads,
-                );
-                phases.done("word bound");
-            }
-            // The same bound as screening's before it aligns a candidate, on the changed
-            // entries each candidate's words met (name coverage and attributes included).
-            let rowids: Vec<i64> = found.iter().map(|(r, _)| *r).collect();
-            let loaded = self.store.customers_at(&rowids)?;
-            phases.done("read bounded");
-            let entries_of: HashMap<i64, &[u32]> =
-                found.iter().map(|(r, e)| (*r, e.as_slice())).collect();
-            let index = snapshot.index();
-            let mut candidates: Vec<Customer> = par_map(&loaded, threads, |(rowid, c)| {
-                if pending_ids.contains(c.id.as_str()) {
-                    return Vec::new();
+                    &|i| is_changed[i],
+                )?);
+                phases.done("screen");
+                RunRecord {
+                    customer_index: if keep {
+                        CustomerIndexUpdate::Keep
+                    } else {
+                        CustomerIndexUpdate::Save(customer_index)
+                    },
+                    mode: RunMode::Delta,
+                    algorithm,
+                    threshold: opts.threshold,
+                    versions: run_versions,
+                    screened_customers: pending.into_iter().map(|c| c.id).collect(),
+                    changed_entries: changed,
+                    removed_entries: removed,
+                    hits,
+                    summary,
                 }
-                // A request that cannot be made is left to the screening below, which reports
-                // it as a full run would.
-                let Ok(req) = customer_request(c, opts.threshold) else { return vec![c.clone()] };
-                let q = index.prepare(&req);
-                let entries = entries_of.get(rowid).copied().unwrap_or_default();
-                if entries
-                    .iter()
-                    .any(|&e| index.may_hit(&q, changed_at[e as usize], opts.threshold))
-                {
-                    vec![c.clone()]
-                } else {
-                    Vec::new()
-                }
-            });
-            summary.customers_bounded = loaded.len();
-            phases.done("candidate bound");
-            // And every customer with an alert on a changed entry.
-            let alerted = self.store.customers_alerted_on(&changed)?;
-            if !alerted.is_empty() {
-                let known: HashSet<String> = candidates.iter().map(|c| c.id.clone()).collect();
-                let extra: Vec<String> = alerted
-                    .into_iter()
-                    .filter(|id| !known.contains(id) && !pending_ids.contains(id.as_str()))
-                    .collect();
-                candidates.extend(self.store.customers_by_id(&extra)?);
-            }
-            summary.customers_rescored = candidates.len();
-            phases.done("alerted customers");
-
-            // 3. Confirm each candidate exactly as a full screening does.
-            hits.extend(screen_customers(&snapshot, &candidates, opts.threshold, threads, &|i| {
-                is_changed[i]
-            })?);
-            phases.done("screen");
-            RunRecord {
-                customer_index: if keep {
-                    CustomerIndexUpdate::Keep
-                } else {
-                    CustomerIndexUpdate::Save(customer_index)
-                },
-                mode: RunMode::Delta,
-                algorithm,
-                threshold: opts.threshold,
-                versions: run_versions,
-                screened_customers: pending.into_iter().map(|c| c.id).collect(),
-                changed_entries: changed,
-                removed_entries: removed,
-                hits,
-                summary,
             }
         };
         let mut record = record;
@@ -859,6 +879,43 @@ impl Engine {
         let new_alerts =
             self.store.alerts(false)?.into_iter().filter(|a| a.opened_run == run.id).collect();
         Ok(MonitorReport { run, versions: snapshot.versions_used(), new_alerts })
+    }
+
+    /// What a delta run reads from the store before it needs the screening index: the
+    /// changes since the versions of the last run (`before`; `new_lists` are the entries of
+    /// lists it did not cover), the customers added or changed since, the saved customer
+    /// index, and the customers' words when some entry changed.
+    fn delta_inputs(
+        &self,
+        before: &HashMap<Source, i64>,
+        versions: &[ListVersion],
+        new_lists: Vec<(Source, String)>,
+    ) -> Result<RunInputs> {
+        let mut changed: Vec<(Source, String)> = new_lists;
+        let mut removed: Vec<(Source, String)> = Vec::new();
+        for v in versions {
+            match before.get(&v.source) {
+                Some(&from) if from != v.id => {
+                    let d = self.store.diff(from, v.id)?;
+                    changed.extend(d.added.into_iter().map(|e| (v.source, e.source_id)));
+                    changed.extend(d.amended.into_iter().map(|e| (v.source, e.source_id)));
+                    removed.extend(d.removed.into_iter().map(|e| (v.source, e.source_id)));
+                }
+                _ => {}
+            }
+        }
+        let pending = self.store.customers(true)?;
+        let pending_rows = self.store.customer_index_rows(true)?;
+        let saved_index = self.store.saved_customer_index()?;
+        let words = if changed.is_empty() { Vec::new() } else { self.store.customer_words()? };
+        Ok(RunInputs::Delta(Box::new(DeltaInputs {
+            changed,
+            removed,
+            pending,
+            pending_rows,
+            saved_index,
+            words,
+        })))
     }
 
     /// Alerts, newest first (only open ones if `open_only`), with their decision history.
