@@ -6,7 +6,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use crate::error::Result;
-use crate::monitor::Customer;
+use crate::monitor::{Customer, customer_from_row};
 use crate::store::Store;
 
 /// The customer gave a birth date.
@@ -250,17 +250,16 @@ impl Store {
         let mut sorted = rowids.to_vec();
         sorted.sort_unstable();
         sorted.dedup();
+        // One statement for all of them (a JSON array of rowids), not one per customer.
+        let list = serde_json::to_string(&sorted).expect("integers serialise");
+        let mut st = self.conn.prepare_cached(
+            "SELECT c.rowid, c.id, c.name, c.birth_date, c.nationality, c.kind, c.identifiers \
+             FROM json_each(?1) AS j JOIN customer AS c ON c.rowid = j.value ORDER BY c.rowid",
+        )?;
+        let mut rows = st.query([list])?;
         let mut out = Vec::with_capacity(sorted.len());
-        for rowid in sorted {
-            out.extend(
-                self.read_customers(
-                    "SELECT id, name, birth_date, nationality, kind, identifiers FROM customer \
-                     WHERE rowid = ?1",
-                    [rowid],
-                )?
-                .into_iter()
-                .map(|c| (rowid, c)),
-            );
+        while let Some(r) = rows.next()? {
+            out.push((r.get(0)?, customer_from_row(r, 1)?));
         }
         Ok(out)
     }

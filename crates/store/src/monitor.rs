@@ -498,15 +498,7 @@ impl Store {
         let mut rows = st.query(params)?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
-            let idents: String = r.get(5)?;
-            out.push(Customer {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                birth_date: r.get(2)?,
-                nationality: r.get(3)?,
-                kind: r.get(4)?,
-                identifiers: serde_json::from_str(&idents).unwrap_or_default(),
-            });
+            out.push(customer_from_row(r, 0)?);
         }
         Ok(out)
     }
@@ -931,6 +923,20 @@ impl Store {
     }
 }
 
+/// A customer from the columns id, name, birth_date, nationality, kind, identifiers of `r`,
+/// starting at column `at`.
+pub(crate) fn customer_from_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Customer> {
+    let idents: String = r.get(at + 5)?;
+    Ok(Customer {
+        id: r.get(at)?,
+        name: r.get(at + 1)?,
+        birth_date: r.get(at + 2)?,
+        nationality: r.get(at + 3)?,
+        kind: r.get(at + 4)?,
+        identifiers: serde_json::from_str(&idents).unwrap_or_default(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1046,6 +1052,12 @@ mod tests {
         assert_eq!(found[0].name, "Ann Leigh");
         // The old word no longer links to the updated customer.
         assert!(holding(id("lee")).is_empty());
+        // In rowid order, each once, unknown rowids skipped.
+        let all: Vec<i64> = ix.rowids.iter().rev().chain(&ix.rowids).copied().collect();
+        let at = s.customers_at(&[&all[..], &[-5, 999_999]].concat()).unwrap();
+        let got: Vec<(i64, &str)> = at.iter().map(|(r, c)| (*r, c.id.as_str())).collect();
+        assert_eq!(got, [(ix.rowids[0], "c1"), (ix.rowids[1], "c2")]);
+        assert!(s.customers_at(&[]).unwrap().is_empty());
         let by_id = s.customers_by_id(&["c2".into(), "nobody".into()]).unwrap();
         assert_eq!(by_id.len(), 1);
         assert_eq!(by_id[0].name, "Ann Leigh");
