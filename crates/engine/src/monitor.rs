@@ -33,7 +33,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use sanctions_index::{Index, RetrievalConfig, ScreenRequest};
@@ -470,37 +470,32 @@ fn delta_candidates(
             .map(|u| unit_similarity(wi, &u.shape, u.transliterated, &listed[u.unit as usize]))
             .fold(0.0f32, f32::max)
     };
-    // Similarities by (word, entry), computed once and shared by the threads: a
-    // dense table while it stays small (a few changed entries; 0 is "not yet", a computed
-    // value carries the sign bit), else a map per thread (a list monitored for the first
-    // time: every entry is new).
-    let cells = reach.len().saturating_mul(entries);
-    let dense: Vec<AtomicU32> =
-        if cells <= 1 << 24 { (0..cells).map(|_| AtomicU32::new(0)).collect() } else { Vec::new() };
     // The share of a query that screening's retrieval needs reached by lookup keys.
     let share =
         (RetrievalConfig::default().min_coverage + (threshold - DEFAULT_THRESHOLD)).clamp(0.2, 1.0);
     let bonus: [f32; 8] = std::array::from_fn(|f| attribute_bonus(f as u8));
-    // Customers in ranges, several per thread.
+    // The least a customer's words must reach of their weight (`den`) for an entry.
+    let need = |i: usize| threshold - bonus[usize::from(ix.flags[i] & 7)] - DELTA_MARGIN;
+
+    // 1. Customer by customer, through the lookup keys alone: the (customer, entry) pairs
+    // that pass, and by entry the customers to compare directly with it (their key-reached
+    // share is short of what they need, but not of screening's retrieval floor).
     let n = ix.len();
     let step = n.div_ceil(threads.max(1) * 8).max(1);
     let chunks: Vec<std::ops::Range<usize>> =
         (0..n).step_by(step).map(|a| a..n.min(a + step)).collect();
-    par_map(&chunks, threads, |chunk| {
+    let keyed_pass: Vec<KeyedPass> = par_map(&chunks, threads, |chunk| {
         // Per entry: the key-reached weighted similarity of this customer's words.
         let mut acc: Vec<f32> = vec![0.0; entries];
         let mut seen: Vec<bool> = vec![false; entries];
         let mut covered: Vec<u32> = Vec::new();
-        let mut passing: Vec<u32> = Vec::new();
-        let mut direct_map: HashMap<(u32, u32), f32> = HashMap::new();
-        let mut out = Vec::new();
+        let mut out = KeyedPass { pass: Vec::new(), to_compare: vec![Vec::new(); entries] };
         for i in chunk.clone() {
             let words = ix.words_of(i);
             // Only customers with a word some changed entry reaches.
             if words.iter().all(|&w| meta_of(meta, w).len == 0) {
                 continue;
             }
-            let need = threshold - bonus[usize::from(ix.flags[i] & 7)] - DELTA_MARGIN;
             for &e in &covered {
                 acc[e as usize] = 0.0;
                 seen[e as usize] = false;
@@ -519,75 +514,110 @@ fn delta_candidates(
                 }
             }
             if den <= 0.0 {
-                out.push((ix.rowids[i], covered.clone()));
+                // Nothing to weigh the words by: every entry they meet goes on.
+                out.pass.extend(covered.iter().map(|&e| (i as u32, e)));
                 continue;
             }
-            passing.clear();
-            passing.extend(covered.iter().copied().filter(|&e| acc[e as usize] >= need * den));
+            let need = need(i) * den;
             // Screening retrieves a name only when the words its lookup keys reach cover
             // `share` of the query: entries below it cannot be hit at all.
             let floor = (share - DELTA_MARGIN) * den;
-            // Not enough through the lookup keys: for each entry a word reached, compare the
-            // customer's words with the entry's words directly (a spelling the keys do not
-            // reach), and keep the better similarity.
             for &e in &covered {
                 let a = acc[e as usize];
-                if a >= need * den || a < floor {
-                    continue;
+                if a >= need {
+                    out.pass.push((i as u32, e));
+                } else if a >= floor {
+                    out.to_compare[e as usize].push(i as u32);
                 }
-                // Word `w`'s similarity with the entry through its lookup keys (0 if none).
-                let keyed = |m: WordMeta| {
-                    let r = &flat[m.start as usize..(m.start + m.len) as usize];
-                    r.binary_search_by_key(&e, |&(x, _)| x).map_or(0.0, |k| r[k].1)
-                };
-                // Its similarity with the entry, keyed or direct, the better: computed once per
-                // (word, entry) and shared by the threads.
-                let mut cell = |w: u32, m: WordMeta| -> f32 {
-                    let best = || keyed(m).max(direct(info_of(w), e));
-                    if dense.is_empty() {
-                        *direct_map.entry((w, e)).or_insert_with(best)
-                    } else {
-                        let cell = &dense[w as usize * entries + e as usize];
-                        match cell.load(Ordering::Relaxed) {
-                            0 => {
-                                let d = best();
-                                cell.store(d.to_bits() | SIGN, Ordering::Relaxed);
-                                d
-                            }
-                            bits => f32::from_bits(bits & !SIGN),
-                        }
-                    }
-                };
-                // First with each keyed word at 1, its best possible: most entries fail here,
-                // having compared only the words the keys did not reach.
+            }
+        }
+        vec![out]
+    });
+
+    // 2. Entry by entry, the customers short through the keys: their words compared with the
+    // entry's words directly (a spelling the keys do not reach), the better similarity kept.
+    // Each thread takes the next entry and keeps that entry's similarities by word, so a word
+    // met by many customers is compared once per entry.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let direct_pass: Vec<(u32, u32)> = par_map(&vec![(); threads.max(1)], threads, |()| {
+        let mut cell: Vec<f32> = vec![0.0; reach.len()];
+        let mut stamp: Vec<u32> = vec![0; reach.len()];
+        let mut out = Vec::new();
+        loop {
+            let e = next.fetch_add(1, Ordering::Relaxed);
+            if e >= entries {
+                break;
+            }
+            let e32 = e as u32;
+            // Word `w`'s similarity with the entry through its lookup keys (0 if none).
+            let keyed = |m: WordMeta| {
+                let r = &flat[m.start as usize..(m.start + m.len) as usize];
+                r.binary_search_by_key(&e32, |&(x, _)| x).map_or(0.0, |k| r[k].1)
+            };
+            // Its similarity with the entry, keyed or direct, the better (once per word).
+            let mut sim = |w: u32, m: WordMeta| -> f32 {
+                let at = w as usize;
+                if stamp[at] != e32 + 1 {
+                    stamp[at] = e32 + 1;
+                    cell[at] = keyed(m).max(direct(info_of(w), e32));
+                }
+                cell[at]
+            };
+            for &i in keyed_pass.iter().flat_map(|k| &k.to_compare[e]) {
+                let words = ix.words_of(i as usize);
+                let den: f32 = words.iter().map(|&w| meta_of(meta, w).weight).sum();
+                let need = need(i as usize) * den;
+                // First with each keyed word at 1, its best possible: most entries fail
+                // here, having compared only the words the keys did not reach.
                 let mut upper = 0.0f32;
                 for &w in words {
                     let m = meta_of(meta, w);
                     // A word that weighs nothing adds nothing, whatever its similarity.
                     if m.weight > 0.0 {
-                        upper += m.weight * if keyed(m) > 0.0 { 1.0 } else { cell(w, m) };
+                        upper += m.weight * if keyed(m) > 0.0 { 1.0 } else { sim(w, m) };
                     }
                 }
-                if upper < need * den {
+                if upper < need {
                     continue;
                 }
                 let mut got = 0.0f32;
                 for &w in words {
                     let m = meta_of(meta, w);
                     if m.weight > 0.0 {
-                        got += m.weight * cell(w, m);
+                        got += m.weight * sim(w, m);
                     }
                 }
-                if got >= need * den {
-                    passing.push(e);
+                if got >= need {
+                    out.push((i, e32));
                 }
-            }
-            if !passing.is_empty() {
-                out.push((ix.rowids[i], passing.clone()));
             }
         }
         out
-    })
+    });
+
+    // By customer, with the entries each passed.
+    let mut pairs: Vec<(u32, u32)> = direct_pass;
+    for k in keyed_pass {
+        pairs.extend(k.pass);
+    }
+    pairs.sort_unstable();
+    let mut found: Vec<(i64, Vec<u32>)> = Vec::new();
+    for (i, e) in pairs {
+        let rowid = ix.rowids[i as usize];
+        match found.last_mut() {
+            Some((r, es)) if *r == rowid => es.push(e),
+            _ => found.push((rowid, vec![e])),
+        }
+    }
+    found
+}
+
+/// What one range of customers gives the delta's bound through the lookup keys alone.
+struct KeyedPass {
+    /// (customer, entry) pairs that pass on their key-reached words.
+    pass: Vec<(u32, u32)>,
+    /// By entry: the customers to compare with its words directly.
+    to_compare: Vec<Vec<u32>>,
 }
 
 /// A unit of a changed entry, as the direct comparison reads it.
@@ -659,10 +689,6 @@ struct WordMeta {
     start: u32,
     len: u32,
 }
-
-/// The sign bit of an `f32`: marks a computed cell of the direct-similarity table
-/// (similarities are never negative).
-const SIGN: u32 = 1 << 31;
 
 impl Engine {
     /// Registers customers (a known id is updated), in one transaction.
