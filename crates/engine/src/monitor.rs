@@ -309,7 +309,7 @@ fn words_reaching(
         .collect();
     let retrieval = RetrievalConfig { min_coverage: 0.0, max_candidates: usize::MAX };
     let small = Index::build_with(pseudo, Algorithm::default(), retrieval);
-    par_map(words, threads, |(id, text)| {
+    let one = |(id, text): &(i64, String)| {
         let req =
             ScreenRequest { name: text.clone(), threshold: 0.0, limit: 1, ..Default::default() };
         let q = small.prepare(&req);
@@ -350,8 +350,11 @@ fn words_reaching(
         }
         // By entry, for binary search.
         reach.sort_unstable_by_key(|&(e, _)| e);
-        vec![(*id, info, reach)]
-    })
+        (*id, info, reach)
+    };
+    // In chunks, so the results are gathered a chunk at a time, not a word at a time.
+    let chunks: Vec<&[(i64, String)]> = words.chunks(1024).collect();
+    par_map(&chunks, threads, |chunk| chunk.iter().map(one).collect())
 }
 
 /// Slack on the delta run's bound (see [`delta_candidates`]): a customer whose bound falls
