@@ -834,33 +834,76 @@ impl Engine {
                 // The same bound as screening's before it aligns a candidate, on the changed
                 // entries each candidate's words met (name coverage and attributes included).
                 let rowids: Vec<i64> = found.iter().map(|(r, _)| *r).collect();
-                let loaded = self.store.customers_at(&rowids)?;
-                phases.done("read bounded");
                 let entries_of: HashMap<i64, &[u32]> =
                     found.iter().map(|(r, e)| (*r, e.as_slice())).collect();
                 let index = snapshot.index();
-                let mut candidates: Vec<Customer> = par_map(&loaded, threads, |(rowid, c)| {
-                    if pending_ids.contains(c.id.as_str()) {
-                        return Vec::new();
+                // Of a batch of customers read, those that may be hit, with their rowids.
+                let bound = |batch: Vec<(i64, Customer)>| -> Vec<(i64, Customer)> {
+                    batch
+                        .into_iter()
+                        .filter(|(rowid, c)| {
+                            if pending_ids.contains(c.id.as_str()) {
+                                return false;
+                            }
+                            // A request that cannot be made is left to the screening below,
+                            // which reports it as a full run would.
+                            let Ok(req) = customer_request(c, opts.threshold) else {
+                                return true;
+                            };
+                            let q = index.prepare(&req);
+                            let entries = entries_of.get(rowid).copied().unwrap_or_default();
+                            entries
+                                .iter()
+                                .any(|&e| index.may_hit(&q, changed_at[e as usize], opts.threshold))
+                        })
+                        .collect()
+                };
+                // Read in batches on this thread while the others bound the batches read.
+                let (tx, rx) = std::sync::mpsc::channel::<Vec<(i64, Customer)>>();
+                let rx = std::sync::Mutex::new(rx);
+                let work = || {
+                    let mut kept = Vec::new();
+                    loop {
+                        let batch =
+                            rx.lock().map_err(|_| ()).and_then(|r| r.recv().map_err(|_| ()));
+                        match batch {
+                            Ok(b) => kept.extend(bound(b)),
+                            Err(()) => break kept,
+                        }
                     }
-                    // A request that cannot be made is left to the screening below, which reports
-                    // it as a full run would.
-                    let Ok(req) = customer_request(c, opts.threshold) else {
-                        return vec![c.clone()];
-                    };
-                    let q = index.prepare(&req);
-                    let entries = entries_of.get(rowid).copied().unwrap_or_default();
-                    if entries
-                        .iter()
-                        .any(|&e| index.may_hit(&q, changed_at[e as usize], opts.threshold))
-                    {
-                        vec![c.clone()]
-                    } else {
-                        Vec::new()
+                };
+                let (loaded, kept) = std::thread::scope(|scope| -> Result<_> {
+                    let workers: Vec<_> = (1..threads.max(2)).map(|_| scope.spawn(work)).collect();
+                    let mut loaded = 0;
+                    let mut read = Ok(());
+                    for chunk in rowids.chunks(2048) {
+                        match self.store.customers_at(chunk) {
+                            Ok(batch) => {
+                                loaded += batch.len();
+                                if tx.send(batch).is_err() {
+                                    break;
+                                }
+                            }
+                            Err(e) => {
+                                read = Err(e);
+                                break;
+                            }
+                        }
                     }
-                });
-                summary.customers_bounded = loaded.len();
-                phases.done("candidate bound");
+                    drop(tx);
+                    // Then this thread bounds what is left with them.
+                    let mut kept = work();
+                    for w in workers {
+                        kept.extend(w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+                    }
+                    read?;
+                    Ok((loaded, kept))
+                })?;
+                let mut kept = kept;
+                kept.sort_unstable_by_key(|(rowid, _)| *rowid);
+                let mut candidates: Vec<Customer> = kept.into_iter().map(|(_, c)| c).collect();
+                summary.customers_bounded = loaded;
+                phases.done("read and bound the customers bounded");
                 // And every customer with an alert on a changed entry.
                 let alerted = self.store.customers_alerted_on(&changed)?;
                 if !alerted.is_empty() {
