@@ -15,6 +15,12 @@
 //! that cannot reach the threshold are dropped before any alignment. The surviving names are
 //! aligned with the similarities already computed ([`sanctions_score::align_with`]) and scored
 //! with [`sanctions_score::Algorithm`]. The index is `Send + Sync` and shared behind an `Arc`.
+//!
+//! A query word spelt as a vocabulary word (most of them: queries are variants of listed names,
+//! and customer files repeat given names and surnames) is looked up and compared only the first
+//! time any query holds it: the words it reached and their similarities are kept in a memo of
+//! one lazily filled slot per vocabulary word and kind of unit ([`Index::memo_stats`]), so the
+//! memo never outgrows the vocabulary, and results are those of a fresh lookup.
 #![deny(missing_docs)]
 
 mod delta;
@@ -24,6 +30,8 @@ pub use delta::ReachedWord;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sanctions_model::{Entity, EntityKind, NameQuality, PartialDate, Script};
 use sanctions_score::{
@@ -169,6 +177,7 @@ const TAG_KEY: u8 = 0;
 const TAG_PREFIX: u8 = 1;
 const TAG_SUFFIX: u8 = 2;
 const TAG_TEXT: u8 = 3;
+const TAG_VOCAB: u8 = 4;
 
 /// The lookup keys of a word: its variant key, every one-letter deletion of it (a typo),
 /// and for long words their first and last four letters (two typos, or a typo inside a
@@ -222,6 +231,15 @@ pub struct Index {
     name_count: f32,
     algorithm: Algorithm,
     retrieval: RetrievalConfig,
+    /// Hash of a vocabulary word's text ([`key_hash`] with `TAG_VOCAB`) → the word.
+    vocab: KeyMap<u32>,
+    /// The retrieval memo: per vocabulary word and kind of unit ([`MEMO_KINDS`]), retrieval's
+    /// work for a query unit spelt as that word, made by the first query that needs it.
+    memo: Box<[OnceLock<Box<UnitReach>>]>,
+    memo_entries: AtomicUsize,
+    memo_bytes: AtomicUsize,
+    /// False only in tests comparing with fresh retrieval.
+    memo_on: bool,
 }
 
 /// Similarities of every query unit (a word, or two adjacent words glued) with the vocabulary
@@ -476,6 +494,48 @@ struct Scratch {
     table: SimTable,
 }
 
+/// The per-thread buffers retrieval walks the lookup keys with ([`Index::reach_unit`]).
+struct Walk<'a> {
+    keys: &'a mut Vec<u64>,
+    seen: &'a mut Vec<u32>,
+    seen_stamp: &'a mut u32,
+}
+
+/// Retrieval's work for one query unit that depends on the unit alone (its text and key,
+/// whether it is a glued pair, whether the query is transliterated): kept once per vocabulary
+/// word and kind of unit ([`Index::memo_slot`]) and reused by every later query holding it.
+struct UnitReach {
+    /// Every vocabulary word the unit was compared with, and the similarity (the table cells
+    /// retrieval fills).
+    cells: Box<[(u32, WordSim)]>,
+    /// The words that credit names, packed and sorted as [`Scratch::reached`].
+    reached: Box<[u64]>,
+}
+
+impl UnitReach {
+    /// Heap bytes held (the entry, its cells and its reached words).
+    fn bytes(&self) -> usize {
+        std::mem::size_of::<UnitReach>()
+            + std::mem::size_of_val(&*self.cells)
+            + std::mem::size_of_val(&*self.reached)
+    }
+}
+
+/// Kinds of query unit per vocabulary word in the retrieval memo: word or glued pair, in a
+/// query transliterated or not.
+const MEMO_KINDS: usize = 4;
+
+/// What the retrieval memo holds ([`Index::memo_stats`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MemoStats {
+    /// Vocabulary words (per kind of unit) whose retrieval work is kept.
+    pub entries: usize,
+    /// Heap bytes of those entries.
+    pub bytes: usize,
+    /// Bytes of the empty slots, one per vocabulary word and kind, allocated with the index.
+    pub slot_bytes: usize,
+}
+
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
@@ -711,6 +771,12 @@ impl Index {
                 key_words.entry(k).or_default().push(id as u32);
             }
         }
+        let mut vocab = KeyMap::default();
+        for (id, w) in words.iter().enumerate() {
+            // On a hash collision the later word has no memo (it is then always computed).
+            vocab.entry(key_hash(TAG_VOCAB, w.text.as_bytes())).or_insert(id as u32);
+        }
+        let memo = (0..words.len() * MEMO_KINDS).map(|_| OnceLock::new()).collect();
         Index {
             entities,
             records,
@@ -722,6 +788,11 @@ impl Index {
             name_count: n,
             algorithm,
             retrieval,
+            vocab,
+            memo,
+            memo_entries: AtomicUsize::new(0),
+            memo_bytes: AtomicUsize::new(0),
+            memo_on: true,
         }
     }
 
@@ -801,6 +872,94 @@ impl Index {
         (self.retrieval.min_coverage + (threshold - 0.8)).clamp(0.2, 1.0)
     }
 
+    /// What the retrieval memo holds now. It grows as queries meet vocabulary words for the
+    /// first time and never beyond one entry per vocabulary word and kind of unit.
+    pub fn memo_stats(&self) -> MemoStats {
+        MemoStats {
+            entries: self.memo_entries.load(Ordering::Relaxed),
+            bytes: self.memo_bytes.load(Ordering::Relaxed),
+            slot_bytes: std::mem::size_of_val(&*self.memo),
+        }
+    }
+
+    /// The memo slot of a query unit spelt as a vocabulary word (same text and key), if it is.
+    #[inline]
+    fn memo_slot(
+        &self,
+        text: &str,
+        key: &str,
+        is_glued: bool,
+        translit: bool,
+    ) -> Option<&OnceLock<Box<UnitReach>>> {
+        if !self.memo_on {
+            return None;
+        }
+        let &id = self.vocab.get(&key_hash(TAG_VOCAB, text.as_bytes()))?;
+        let w = &self.words[id as usize];
+        if *w.text != *text || *w.key != *key {
+            return None;
+        }
+        let kind = usize::from(is_glued) * 2 + usize::from(translit);
+        Some(&self.memo[id as usize * MEMO_KINDS + kind])
+    }
+
+    /// Retrieval's comparisons for one query unit: looks its keys up and compares it with
+    /// every vocabulary word they reach that the shapes do not rule out (nor, for a glued
+    /// unit, rule out of GLUED_MIN), each word once, calling `cell` with each similarity;
+    /// pushes the words that credit names (non-zero, from GLUED_MIN for a glued unit) onto
+    /// `reached`, packed as [`Scratch::reached`], unsorted.
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    fn reach_unit(
+        &self,
+        walk: &mut Walk<'_>,
+        pat: &WordPattern,
+        text: &str,
+        key: &str,
+        query_translit: bool,
+        is_glued: bool,
+        reached: &mut Vec<u64>,
+        mut cell: impl FnMut(u32, WordSim),
+    ) {
+        walk.keys.clear();
+        *walk.seen_stamp = walk.seen_stamp.wrapping_add(1);
+        if *walk.seen_stamp == 0 {
+            walk.seen.iter_mut().for_each(|x| *x = 0);
+            *walk.seen_stamp = 1;
+        }
+        let stamp = *walk.seen_stamp;
+        lookup_keys(text, key, !is_glued, walk.keys);
+        for k in walk.keys.iter() {
+            let Some(list) = self.key_words.get(k) else { continue };
+            for &wid in list {
+                let seen = &mut walk.seen[wid as usize];
+                if *seen == stamp {
+                    continue;
+                }
+                *seen = stamp;
+                let word = &self.words[wid as usize];
+                let translit = query_translit || word.transliterated;
+                // Words that certainly score 0 with the unit (most of them), or that a glued
+                // unit cannot reach GLUED_MIN with, credit nothing: not compared, their cells
+                // stay unset.
+                let check = pat.check(translit, &word.shape);
+                if check == ShapeCheck::Zero {
+                    continue;
+                }
+                if is_glued && !pat.may_reach_glued_min(translit, &word.shape) {
+                    continue;
+                }
+                let sim =
+                    pat.sim_checked(check, translit, text, key, &word.text, &word.key, &word.shape);
+                cell(wid, sim);
+                // A glued unit credits only from GLUED_MIN on.
+                if sim.value > 0.0 && (!is_glued || sim.value >= sanctions_score::GLUED_MIN) {
+                    reached.push((u64::from(sim.value.to_bits()) << 32) | u64::from(wid));
+                }
+            }
+        }
+    }
+
     /// Fills `s.units` with the similarities of every query unit and returns the candidates.
     fn candidates_in(&self, query: &Query, threshold: f32, s: &mut Scratch) -> Candidates {
         let mut out = std::mem::take(&mut s.spare);
@@ -847,58 +1006,64 @@ impl Index {
             if is_glued && text.len() < sanctions_score::GLUED_MIN_LEN {
                 continue;
             }
-            s.keys.clear();
-            s.reached.clear();
-            s.seen_stamp = s.seen_stamp.wrapping_add(1);
-            if s.seen_stamp == 0 {
-                s.seen.iter_mut().for_each(|x| *x = 0);
-                s.seen_stamp = 1;
-            }
-            let stamp = s.seen_stamp;
-            lookup_keys(text, key, !is_glued, &mut s.keys);
-            for k in &s.keys {
-                let Some(list) = self.key_words.get(k) else { continue };
-                for &wid in list {
-                    let seen = &mut s.seen[wid as usize];
-                    if *seen == stamp {
-                        continue;
+            let Scratch {
+                table, keys, seen, seen_stamp, reached: buf, acc, acc_base, passing, ..
+            } = &mut *s;
+            let mut walk = Walk { keys, seen, seen_stamp };
+            // A unit spelt as a vocabulary word is looked up and compared once per index (per
+            // kind of unit), the first time a query holds it; the same work, so the same cells.
+            let slot = self.memo_slot(text, key, is_glued, translit);
+            let reached: &[u64] = match slot {
+                Some(slot) => {
+                    let m = slot.get_or_init(|| {
+                        let mut cells = Vec::new();
+                        let mut reached = Vec::new();
+                        self.reach_unit(
+                            &mut walk,
+                            &pat,
+                            text,
+                            key,
+                            translit,
+                            is_glued,
+                            &mut reached,
+                            |w, sim| cells.push((w, sim)),
+                        );
+                        reached.sort_unstable();
+                        let m = UnitReach { cells: cells.into(), reached: reached.into() };
+                        self.memo_bytes.fetch_add(m.bytes(), Ordering::Relaxed);
+                        self.memo_entries.fetch_add(1, Ordering::Relaxed);
+                        Box::new(m)
+                    });
+                    for &(wid, sim) in m.cells.iter() {
+                        // Each word once per unit, and retrieval runs first: the cell is unset.
+                        let cell = table.row(wid) + u;
+                        table.cells[cell] = sim;
                     }
-                    *seen = stamp;
-                    let word = &self.words[wid as usize];
-                    let translit = translit || word.transliterated;
-                    // Words that certainly score 0 with the unit (most of them), or that a
-                    // glued unit cannot reach GLUED_MIN with, credit nothing: not compared,
-                    // their cells stay unset.
-                    let check = pat.check(translit, &word.shape);
-                    if check == ShapeCheck::Zero {
-                        continue;
-                    }
-                    if is_glued && !pat.may_reach_glued_min(translit, &word.shape) {
-                        continue;
-                    }
-                    // Each word once per unit, and retrieval runs first: the cell is unset.
-                    let cell = s.table.row(wid) + u;
-                    let sim = pat.sim_checked(
-                        check,
-                        translit,
+                    &m.reached
+                }
+                None => {
+                    buf.clear();
+                    self.reach_unit(
+                        &mut walk,
+                        &pat,
                         text,
                         key,
-                        &word.text,
-                        &word.key,
-                        &word.shape,
+                        translit,
+                        is_glued,
+                        buf,
+                        |wid, sim| {
+                            // Each word once per unit, and retrieval runs first: the cell is unset.
+                            let cell = table.row(wid) + u;
+                            table.cells[cell] = sim;
+                        },
                     );
-                    s.table.cells[cell] = sim;
-                    // A glued unit credits only from GLUED_MIN on.
-                    if sim.value > 0.0 && (!is_glued || sim.value >= sanctions_score::GLUED_MIN) {
-                        s.reached.push((u64::from(sim.value.to_bits()) << 32) | u64::from(wid));
-                    }
+                    buf.sort_unstable();
+                    buf
                 }
-            }
+            };
             // Credit names, best similarity first so each name gets this unit's best. Bounds
             // only grow (weights and similarities are positive): a name joins `passing` when
             // its bound first reaches `need`.
-            s.reached.sort_unstable();
-            let Scratch { acc, acc_base, reached, passing, .. } = &mut *s;
             let (base, mark) = (*acc_base, *acc_base + u as u32);
             for &r in reached.iter().rev() {
                 let (wid, sim) = (r as u32, f32::from_bits((r >> 32) as u32));
@@ -1214,17 +1379,21 @@ mod tests {
     }
 
     fn fixture() -> Index {
+        Index::build(fixture_entities())
+    }
+
+    fn fixture_entities() -> Vec<Entity> {
         let mut muttaqi = person("TAi.026", &["AMIR KHAN MUTTAQI", "Amir Khan Motaqi"]);
         muttaqi.birth_dates.push(BirthDate::Exact { date: PartialDate::year(1968) });
         let mut org = Entity::new(Source::Ofac, "6636", "6636", EntityKind::Organization);
         org.names.push(Name::new("TALIBAN", NameQuality::Primary));
-        Index::build(vec![
+        vec![
             muttaqi,
             person("TAi.024", &["ABDUL GHANI BARADAR"]),
             person("X1", &["MOHAMMAD HASSAN AKHUND"]),
             person("X2", &["MOHAMMAD OMAR"]),
             org,
-        ])
+        ]
     }
 
     fn req(name: &str) -> ScreenRequest {
@@ -1265,6 +1434,92 @@ mod tests {
     fn auto_traits() {
         fn assert_all<T: Send + Sync>() {}
         assert_all::<Index>();
+    }
+
+    /// Retrieval of `query` on a fresh scratch: the candidates (entity, bound bits, names) and
+    /// every table cell it filled (unit, word, similarity bits, how).
+    #[allow(clippy::type_complexity)]
+    fn retrieval_state(
+        idx: &Index,
+        query: &Query,
+        threshold: f32,
+    ) -> (Vec<(usize, u32, Vec<u16>)>, Vec<(usize, u32, u32, MatchKind)>) {
+        let mut s = Scratch::default();
+        let c = idx.candidates_in(query, threshold, &mut s);
+        let cands =
+            c.list.iter().map(|x| (x.entity, x.bound.to_bits(), c.names(x).to_vec())).collect();
+        let t = &s.table;
+        let mut cells = Vec::new();
+        for w in 0..idx.words.len() {
+            if t.row_stamp[w] != t.stamp {
+                continue;
+            }
+            for u in 0..t.units {
+                let c = t.cells[t.row_of[w] as usize + u];
+                if c.value >= 0.0 {
+                    cells.push((u, w as u32, c.value.to_bits(), c.how));
+                }
+            }
+        }
+        cells.sort_by_key(|c| (c.0, c.1));
+        (cands, cells)
+    }
+
+    /// The retrieval memo is invisible: with it (first and later uses of each vocabulary word,
+    /// as a word and glued, in plain and transliterated queries, from several threads)
+    /// retrieval fills the same table cells and returns the same candidates as without it,
+    /// and screening returns the same hits.
+    #[test]
+    fn memo_equals_fresh_retrieval() {
+        // With a name in Arabic script, so that transliterated queries meet vocabulary words.
+        let mut entities = fixture_entities();
+        entities.push(person("X3", &["عبد الغني برادر", "ABDUL GHANI BARADAR"]));
+        let idx = std::sync::Arc::new(Index::build(entities.clone()));
+        let mut fresh = Index::build(entities);
+        fresh.memo_on = false;
+        let words: Vec<String> = idx.words.iter().map(|w| w.text.to_string()).collect();
+        let mut queries: Vec<String> = words.clone();
+        queries.extend(words.windows(2).map(|w| format!("{} {}", w[0], w[1])));
+        queries.extend(
+            ["Abdul Ghani Baradar", "Amir Khan Muttaqi", "Abdulghani", "Mohamad Omar"]
+                .map(String::from),
+        );
+        queries.extend(["عبد الغني برادر", "محمد عمر"].map(String::from));
+        for round in 0..2 {
+            for q in &queries {
+                for threshold in [0.8, 0.3] {
+                    let r = ScreenRequest {
+                        name: q.clone(),
+                        threshold,
+                        limit: 10,
+                        ..Default::default()
+                    };
+                    let (a, b) = (idx.prepare(&r), fresh.prepare(&r));
+                    assert_eq!(
+                        retrieval_state(&idx, &a, threshold),
+                        retrieval_state(&fresh, &b, threshold),
+                        "{q} {round}"
+                    );
+                    let want = format!("{:?}", fresh.screen(&r));
+                    assert_eq!(format!("{:?}", idx.screen(&r)), want, "{q} {round}");
+                    let idx2 = idx.clone();
+                    let there = std::thread::spawn(move || format!("{:?}", idx2.screen(&r)))
+                        .join()
+                        .unwrap();
+                    assert_eq!(there, want, "{q} {round}");
+                }
+            }
+            let stats = idx.memo_stats();
+            assert!(stats.entries > words.len() / 2 && stats.bytes > 0, "{stats:?}");
+            assert_eq!(fresh.memo_stats().entries, 0);
+        }
+        // Every kind of unit was memoised: words and glued pairs, plain and transliterated.
+        for kind in 0..MEMO_KINDS {
+            assert!(
+                idx.memo.iter().skip(kind).step_by(MEMO_KINDS).any(|m| m.get().is_some()),
+                "kind {kind}"
+            );
+        }
     }
 
     /// The per-thread scratch (marks, stamps, table, candidate buffers) carries nothing from
