@@ -105,9 +105,31 @@ struct IndexedName {
 }
 
 struct Record {
+    /// The global id of the first of `names` (the others follow it).
+    first_name: u32,
     names: Vec<IndexedName>,
     countries: Vec<&'static str>,
     identifiers: Vec<String>,
+}
+
+/// What the candidate bound ([`Index::name_bound`]) reads of one listed name, by global name
+/// id, in one small record; the name's words are in [`Index::bound_words`] from `start`: its
+/// tokens (word id, weight), then its glued pairs (word id, first token).
+#[derive(Clone, Copy)]
+struct NameHead {
+    start: u32,
+    tokens: u16,
+    glued: u16,
+    total_weight: f32,
+    quality: NameQuality,
+}
+
+/// One word of a listed name for the candidate bound: its vocabulary id and, for a token, the
+/// bits of its weight, for a glued pair the position of its first token.
+#[derive(Clone, Copy)]
+struct BoundWord {
+    word: u32,
+    arg: u32,
 }
 
 /// Tuning of candidate retrieval.
@@ -225,8 +247,14 @@ pub struct Index {
     words: Vec<Word>,
     /// Lookup key hash → words.
     key_words: KeyMap<Vec<u32>>,
-    /// Word → names holding it (as a word or a glued pair).
-    word_names: Vec<Vec<u32>>,
+    /// Word → names holding it (as a word or a glued pair), flat: word `w`'s names are
+    /// `word_names[word_name_start[w]..word_name_start[w + 1]]`.
+    word_name_start: Vec<u32>,
+    word_names: Vec<u32>,
+    /// Per global name id, what the candidate bound reads ([`NameHead`]).
+    name_heads: Vec<NameHead>,
+    /// The names' words for the candidate bound, name after name ([`BoundWord`]).
+    bound_words: Vec<BoundWord>,
     df: HashMap<String, u32>,
     name_count: f32,
     algorithm: Algorithm,
@@ -247,16 +275,13 @@ pub struct Index {
 /// reached by retrieval or met in a candidate name is compared with a unit once per query.
 #[derive(Default)]
 struct SimTable {
-    /// Per vocabulary word: the query stamp its row was made for.
-    row_stamp: Vec<u32>,
-    /// Per vocabulary word: the offset of its row in `cells`.
-    row_of: Vec<u32>,
     stamp: u32,
     units: usize,
     /// The rows, `used` cells of them in use; every cell past `used` is unset.
     cells: Vec<WordSim>,
     used: usize,
-    /// Per vocabulary word: its best options for the candidate bounds ([`Index::name_bound`]).
+    /// Per vocabulary word: its row, and its best options for the candidate bounds
+    /// ([`Index::name_bound`]), side by side (one cache line for both).
     word_best: Vec<WordBest>,
 }
 
@@ -264,6 +289,10 @@ struct SimTable {
 /// query and word whatever the number of candidate names holding it.
 #[derive(Clone, Copy, Default)]
 struct WordBest {
+    /// The query stamp the word's row was made for...
+    row_stamp: u32,
+    /// ...and the offset of that row in `cells`.
+    row_of: u32,
     /// The query stamps `token_*` and `glued_*` were made for.
     token_stamp: u32,
     glued_stamp: u32,
@@ -284,14 +313,11 @@ const UNSET: WordSim = WordSim { value: -1.0, how: MatchKind::None };
 impl SimTable {
     /// Starts a query with `units` units over a vocabulary of `words` words.
     fn begin(&mut self, words: usize, units: usize) {
-        if self.row_stamp.len() < words {
-            self.row_stamp = vec![0; words];
-            self.row_of = vec![0; words];
+        if self.word_best.len() < words {
             self.word_best = vec![WordBest::default(); words];
         }
         self.stamp = self.stamp.wrapping_add(1);
         if self.stamp == 0 {
-            self.row_stamp.iter_mut().for_each(|x| *x = 0);
             self.word_best.iter_mut().for_each(|x| *x = WordBest::default());
             self.stamp = 1;
         }
@@ -304,12 +330,13 @@ impl SimTable {
     #[inline]
     fn row(&mut self, word: u32) -> usize {
         let w = word as usize;
-        if self.row_stamp[w] == self.stamp {
-            return self.row_of[w] as usize;
+        let e = &mut self.word_best[w];
+        if e.row_stamp == self.stamp {
+            return e.row_of as usize;
         }
         let r = self.used;
-        self.row_stamp[w] = self.stamp;
-        self.row_of[w] = r as u32;
+        e.row_stamp = self.stamp;
+        e.row_of = r as u32;
         self.used += self.units;
         if self.used > self.cells.len() {
             // Grown by doubling, unset: most rows then cost no write at all until used.
@@ -427,7 +454,7 @@ impl SimTable {
                 continue;
             }
             // No row is made for a glued word no query word can reach GLUED_MIN with.
-            if self.row_stamp[word as usize] != self.stamp
+            if self.word_best[word as usize].row_stamp != self.stamp
                 && !pat.may_reach_glued_min(qt || w.transliterated, &w.shape)
             {
                 continue;
@@ -758,7 +785,8 @@ impl Index {
                 .map(|i| attributes::normalize_identifier(&i.number))
                 .filter(|s| s.len() >= 5)
                 .collect();
-            records.push(Record { names: prepared, countries, identifiers });
+            let first_name = (names.len() - prepared.len()) as u32;
+            records.push(Record { first_name, names: prepared, countries, identifiers });
         }
         let mut key_words: KeyMap<Vec<u32>> = KeyMap::default();
         let mut keys = Vec::new();
@@ -777,13 +805,43 @@ impl Index {
             vocab.entry(key_hash(TAG_VOCAB, w.text.as_bytes())).or_insert(id as u32);
         }
         let memo = (0..words.len() * MEMO_KINDS).map(|_| OnceLock::new()).collect();
+        let mut word_name_start = Vec::with_capacity(word_names.len() + 1);
+        word_name_start.push(0u32);
+        for l in &word_names {
+            let end = word_name_start[word_name_start.len() - 1] as usize + l.len();
+            word_name_start.push(u32::try_from(end).expect("fewer than 2^32 word-name pairs"));
+        }
+        let word_names: Vec<u32> = word_names.concat();
+        let mut name_heads = Vec::with_capacity(names.len());
+        let mut bound_words = Vec::new();
+        for r in &records {
+            for n in &r.names {
+                let p = &n.prepared;
+                name_heads.push(NameHead {
+                    start: u32::try_from(bound_words.len()).expect("fewer than 2^32 name words"),
+                    tokens: u16::try_from(p.tokens.len()).expect("fewer than 2^16 words a name"),
+                    glued: u16::try_from(p.glued.len()).expect("fewer than 2^16 words a name"),
+                    total_weight: p.total_weight,
+                    quality: n.quality,
+                });
+                for (t, &word) in p.tokens.iter().zip(&n.token_words) {
+                    bound_words.push(BoundWord { word, arg: t.weight.to_bits() });
+                }
+                for (g, &word) in p.glued.iter().zip(&n.glued_words) {
+                    bound_words.push(BoundWord { word, arg: g.first as u32 });
+                }
+            }
+        }
         Index {
             entities,
             records,
             names,
             words,
             key_words,
+            word_name_start,
             word_names,
+            name_heads,
+            bound_words,
             df,
             name_count: n,
             algorithm,
@@ -870,6 +928,13 @@ impl Index {
         // At the default threshold 0.8 the share is `min_coverage`; it moves one for one with
         // the threshold, never below 0.2.
         (self.retrieval.min_coverage + (threshold - 0.8)).clamp(0.2, 1.0)
+    }
+
+    /// The names holding vocabulary word `wid`.
+    #[inline]
+    fn word_names(&self, wid: u32) -> &[u32] {
+        let w = wid as usize;
+        &self.word_names[self.word_name_start[w] as usize..self.word_name_start[w + 1] as usize]
     }
 
     /// What the retrieval memo holds now. It grows as queries meet vocabulary words for the
@@ -1068,7 +1133,7 @@ impl Index {
             for &r in reached.iter().rev() {
                 let (wid, sim) = (r as u32, f32::from_bits((r >> 32) as u32));
                 let credit = w * sim;
-                for &nid in &self.word_names[wid as usize] {
+                for &nid in self.word_names(wid) {
                     let a = &mut acc[nid as usize];
                     if a.mark == mark {
                         continue;
@@ -1167,7 +1232,7 @@ impl Index {
     fn name_bound(
         &self,
         q: &PreparedName,
-        name: &IndexedName,
+        name: u32,
         cfg: &NameConfig,
         table: &mut SimTable,
         pats: &[WordPattern],
@@ -1179,24 +1244,28 @@ impl Index {
         {
             return f32::INFINITY;
         }
-        let n = &name.prepared;
+        let head = self.name_heads[name as usize];
+        let start = head.start as usize;
+        let tokens = &self.bound_words[start..start + usize::from(head.tokens)];
+        let glued = &self.bound_words[start + tokens.len()..][..usize::from(head.glued)];
         let words = &self.words;
         best.clear();
         let mut has = 0u64;
-        for &w in &name.token_words {
-            let (b, h) = table.token_best(q, pats, words, w);
+        for t in tokens {
+            let (b, h) = table.token_best(q, pats, words, t.word);
             best.push(b);
             has |= h;
         }
-        for (gl, &w) in n.glued.iter().zip(&name.glued_words) {
-            let (s, h) = table.glued_best(q, pats, words, w);
+        for g in glued {
+            let (s, h) = table.glued_best(q, pats, words, g.word);
             if s >= sanctions_score::GLUED_MIN {
-                best[gl.first] = best[gl.first].max(s);
-                best[gl.first + 1] = best[gl.first + 1].max(s);
+                let first = g.arg as usize;
+                best[first] = best[first].max(s);
+                best[first + 1] = best[first + 1].max(s);
                 has |= h;
             }
         }
-        let x: f32 = n.tokens.iter().zip(best.iter()).map(|(t, b)| t.weight * b).sum();
+        let x: f32 = tokens.iter().zip(best.iter()).map(|(t, b)| f32::from_bits(t.arg) * b).sum();
         if x <= 0.0 {
             return 0.0;
         }
@@ -1208,7 +1277,8 @@ impl Index {
             .map(|(_, t)| t.weight)
             .sum();
         let qc = (x / (x + u0)).min(1.0);
-        let nc = if n.total_weight > 0.0 { (x / n.total_weight).min(1.0) } else { 0.0 };
+        let total = head.total_weight;
+        let nc = if total > 0.0 { (x / total).min(1.0) } else { 0.0 };
         let score = qc.powf(cfg.query_exponent) * (cfg.name_floor + (1.0 - cfg.name_floor) * nc);
         score.clamp(0.0, 1.0)
     }
@@ -1227,17 +1297,18 @@ impl Index {
             // Scores are clamped at 0: everything reaches such a threshold.
             return true;
         }
-        let r = &self.records[entity];
+        let first = self.records[entity].first_name;
         let (adj, id) = self.algorithm.attribute_adjustment(query, self.attrs(entity));
         let cfg = &self.algorithm.config.name;
         let Scratch { table, pats, best, .. } = s;
         let mut ub = 0.0f32;
         for &local in names {
-            let name = &r.names[local as usize];
-            let qf = if name.quality == NameQuality::Weak && id {
+            let name = first + u32::from(local);
+            let quality = self.name_heads[name as usize].quality;
+            let qf = if quality == NameQuality::Weak && id {
                 1.0
             } else {
-                self.algorithm.quality_factor(name.quality)
+                self.algorithm.quality_factor(quality)
             };
             let b = self.name_bound(&query.name, name, cfg, table, pats, best);
             ub = ub.max(b * qf);
@@ -1436,6 +1507,41 @@ mod tests {
         assert_all::<Index>();
     }
 
+    /// The flat tables (word → names, and what the candidate bound reads of each name) say
+    /// what the indexed names say.
+    #[test]
+    fn flat_tables_match_names() {
+        let mut entities = fixture_entities();
+        entities.push(person("X3", &["عبد الغني برادر", "ABDUL GHANI BARADAR", "", "Omar"]));
+        let idx = Index::build(entities);
+        let mut holders: Vec<Vec<u32>> = vec![Vec::new(); idx.words.len()];
+        for (id, &(e, local)) in idx.names.iter().enumerate() {
+            let r = &idx.records[e as usize];
+            assert_eq!(r.first_name + u32::from(local), id as u32);
+            let n = &r.names[usize::from(local)];
+            let head = idx.name_heads[id];
+            let start = head.start as usize;
+            let words = &idx.bound_words[start..][..usize::from(head.tokens + head.glued)];
+            let (t, g) = words.split_at(usize::from(head.tokens));
+            assert_eq!(t.iter().map(|b| b.word).collect::<Vec<_>>(), n.token_words);
+            let weights: Vec<u32> = n.prepared.tokens.iter().map(|t| t.weight.to_bits()).collect();
+            assert_eq!(t.iter().map(|b| b.arg).collect::<Vec<_>>(), weights);
+            assert_eq!(g.iter().map(|b| b.word).collect::<Vec<_>>(), n.glued_words);
+            let firsts: Vec<u32> = n.prepared.glued.iter().map(|g| g.first as u32).collect();
+            assert_eq!(g.iter().map(|b| b.arg).collect::<Vec<_>>(), firsts);
+            assert_eq!(head.total_weight.to_bits(), n.prepared.total_weight.to_bits());
+            assert_eq!(head.quality, n.quality);
+            for &w in n.token_words.iter().chain(&n.glued_words) {
+                if holders[w as usize].last() != Some(&(id as u32)) {
+                    holders[w as usize].push(id as u32);
+                }
+            }
+        }
+        for (w, h) in holders.iter().enumerate() {
+            assert_eq!(idx.word_names(w as u32), h.as_slice(), "word {w}");
+        }
+    }
+
     /// Retrieval of `query` on a fresh scratch: the candidates (entity, bound bits, names) and
     /// every table cell it filled (unit, word, similarity bits, how).
     #[allow(clippy::type_complexity)]
@@ -1451,11 +1557,11 @@ mod tests {
         let t = &s.table;
         let mut cells = Vec::new();
         for w in 0..idx.words.len() {
-            if t.row_stamp[w] != t.stamp {
+            if t.word_best[w].row_stamp != t.stamp {
                 continue;
             }
             for u in 0..t.units {
-                let c = t.cells[t.row_of[w] as usize + u];
+                let c = t.cells[t.word_best[w].row_of as usize + u];
                 if c.value >= 0.0 {
                     cells.push((u, w as u32, c.value.to_bits(), c.how));
                 }
