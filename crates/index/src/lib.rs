@@ -475,11 +475,28 @@ impl SimTable {
 }
 
 /// The similarity of a query unit (`text`, `key`, prepared as `pat`) with a vocabulary word,
-/// 0 without comparing when the shapes rule it out.
-#[inline]
+/// 0 without comparing when the shapes rule it out (most pairs: that check is inlined).
+#[inline(always)]
 fn compare(query_translit: bool, pat: &WordPattern, text: &str, key: &str, w: &Word) -> WordSim {
     let translit = query_translit || w.transliterated;
     let check = pat.check(translit, &w.shape);
+    if check == ShapeCheck::Zero {
+        // What `sim_checked` returns for it.
+        return WordSim { value: 0.0, how: MatchKind::None };
+    }
+    compare_checked(check, translit, pat, text, key, w)
+}
+
+/// [`compare`] past the shape check.
+#[inline(never)]
+fn compare_checked(
+    check: ShapeCheck,
+    translit: bool,
+    pat: &WordPattern,
+    text: &str,
+    key: &str,
+    w: &Word,
+) -> WordSim {
     pat.sim_checked(check, translit, text, key, &w.text, &w.key, &w.shape)
 }
 
