@@ -1336,7 +1336,8 @@ impl Index {
         false
     }
 
-    /// [`Index::score_candidate`]'s score alone.
+    /// [`Index::score_candidate`]'s score alone, and the position in `names` of the name it
+    /// would explain ([`sanctions_score::Algorithm::score_only_best_with`]).
     fn score_candidate_only(
         &self,
         query: &Query,
@@ -1345,7 +1346,7 @@ impl Index {
         table: &mut SimTable,
         rows: &mut Vec<u32>,
         pats: &[WordPattern],
-    ) -> Option<f32> {
+    ) -> Option<(f32, usize)> {
         let r = &self.records[entity];
         let names = names.iter().map(|&local| {
             let n = &r.names[local as usize];
@@ -1353,7 +1354,7 @@ impl Index {
         });
         let attrs = self.attrs(entity);
         let cfg = &self.algorithm.config.name;
-        self.algorithm.score_only_with(query, names, attrs, |q, cand| -> f32 {
+        self.algorithm.score_only_best_with(query, names, attrs, |q, cand| -> f32 {
             // `index` is the position in the record's names here.
             let name = &r.names[cand.index];
             let mut lookup = NameLookup::new(table, rows, pats, q, &self.words, name);
@@ -1382,18 +1383,18 @@ impl Index {
             let candidates = self.candidates_in(&query, req.threshold, &mut s);
             // Scores first (no explanation), explanations for the hits returned only; a
             // candidate whose bound cannot reach the threshold is not aligned at all.
-            let mut scored: Vec<(&Candidate, f32)> = Vec::new();
+            let mut scored: Vec<(&Candidate, f32, usize)> = Vec::new();
             for c in &candidates.list {
                 let names = candidates.names(c);
                 if !self.may_reach(&query, c.entity, names, req.threshold, &mut s) {
                     continue;
                 }
                 let Scratch { table, rows, pats, .. } = &mut *s;
-                if let Some(score) =
+                if let Some((score, best)) =
                     self.score_candidate_only(&query, c.entity, names, table, rows, pats)
                 {
                     if score >= req.threshold {
-                        scored.push((c, score));
+                        scored.push((c, score, best));
                     }
                 }
             }
@@ -1406,9 +1407,10 @@ impl Index {
             scored.truncate(req.limit.max(1));
             let hits = scored
                 .into_iter()
-                .filter_map(|(c, score)| {
-                    let names = candidates.names(c);
-                    let hit = self.score_candidate(&query, c.entity, names, table, rows, pats)?;
+                .filter_map(|(c, score, best)| {
+                    // The name that gave the score is the one explained: aligned alone.
+                    let name = &candidates.names(c)[best..=best];
+                    let hit = self.score_candidate(&query, c.entity, name, table, rows, pats)?;
                     debug_assert_eq!(hit.score.to_bits(), score.to_bits());
                     Some(hit)
                 })
@@ -1522,6 +1524,44 @@ mod tests {
     fn auto_traits() {
         fn assert_all<T: Send + Sync>() {}
         assert_all::<Index>();
+    }
+
+    /// A hit is explained from the one name that gave its score: the same hit as explaining
+    /// it from every name retrieval reached.
+    #[test]
+    fn explaining_the_best_name_alone_is_the_same() {
+        let mut entities = fixture_entities();
+        let mut weak = person("X4", &["Mohammad Omar Akhund", "Omar Akhund", "Mullah Omar"]);
+        weak.names[2].quality = NameQuality::Weak;
+        entities.push(weak);
+        let idx = Index::build(entities);
+        let (mut checked, mut later_best) = (0, 0);
+        for q in ["Mohammad Omar", "Omar Akhund", "Amir Khan Motaqi", "Mullah Omar", "Akhund"] {
+            for threshold in [0.8, 0.3] {
+                let r =
+                    ScreenRequest { name: q.into(), threshold, limit: 10, ..Default::default() };
+                let query = idx.prepare(&r);
+                let mut s = Scratch::default();
+                let c = idx.candidates_in(&query, threshold, &mut s);
+                let Scratch { table, rows, pats, .. } = &mut s;
+                for cand in &c.list {
+                    let names = c.names(cand);
+                    let Some((score, best)) =
+                        idx.score_candidate_only(&query, cand.entity, names, table, rows, pats)
+                    else {
+                        continue;
+                    };
+                    let all = idx.score_candidate(&query, cand.entity, names, table, rows, pats);
+                    let one = &names[best..=best];
+                    let alone = idx.score_candidate(&query, cand.entity, one, table, rows, pats);
+                    assert_eq!(format!("{all:?}"), format!("{alone:?}"), "{q} {threshold}");
+                    assert_eq!(all.map(|h| h.score.to_bits()), Some(score.to_bits()));
+                    checked += usize::from(names.len() > 1);
+                    later_best += usize::from(best > 0);
+                }
+            }
+        }
+        assert!(checked > 3 && later_best > 0, "{checked} with several names, {later_best}");
     }
 
     /// The flat tables (word → names, and what the candidate bound reads of each name) say
