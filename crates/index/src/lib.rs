@@ -1296,7 +1296,10 @@ impl Index {
         let qc = (x / (x + u0)).min(1.0);
         let total = head.total_weight;
         let nc = if total > 0.0 { (x / total).min(1.0) } else { 0.0 };
-        let score = qc.powf(cfg.query_exponent) * (cfg.name_floor + (1.0 - cfg.name_floor) * nc);
+        // The default exponent is 1: no `powf` call (`powf(q, 1.0)` is `q`, tested over [0, 1];
+        // a bound besides, which BOUND_SLACK covers an ulp either way).
+        let qe = if cfg.query_exponent == 1.0 { qc } else { qc.powf(cfg.query_exponent) };
+        let score = qe * (cfg.name_floor + (1.0 - cfg.name_floor) * nc);
         score.clamp(0.0, 1.0)
     }
 
@@ -1524,6 +1527,18 @@ mod tests {
     fn auto_traits() {
         fn assert_all<T: Send + Sync>() {}
         assert_all::<Index>();
+    }
+
+    /// The candidate bound skips `powf` for the default query exponent 1: `q.powf(1.0)` is `q`
+    /// bit for bit over [0, 1] (every 97th float, and the ends), so may_hit's answers stay
+    /// those of the formula.
+    #[test]
+    fn powf_of_one_is_identity() {
+        let (lo, hi) = (0.0f32.to_bits(), 1.0f32.to_bits());
+        for b in (lo..=hi).step_by(97).chain([lo, 1, hi - 1, hi]) {
+            let q = f32::from_bits(b);
+            assert_eq!(q.powf(1.0).to_bits(), b, "{q:e}");
+        }
     }
 
     /// A hit is explained from the one name that gave its score: the same hit as explaining
