@@ -15,6 +15,12 @@
 //! that cannot reach the threshold are dropped before any alignment. The surviving names are
 //! aligned with the similarities already computed ([`sanctions_score::align_with`]) and scored
 //! with [`sanctions_score::Algorithm`]. The index is `Send + Sync` and shared behind an `Arc`.
+//!
+//! A query word spelt as a vocabulary word (most of them: queries are variants of listed names,
+//! and customer files repeat given names and surnames) is looked up and compared only the first
+//! time any query holds it: the words it reached and their similarities are kept in a memo of
+//! one lazily filled slot per vocabulary word and kind of unit ([`Index::memo_stats`]), so the
+//! memo never outgrows the vocabulary, and results are those of a fresh lookup.
 #![deny(missing_docs)]
 
 mod delta;
@@ -24,6 +30,8 @@ pub use delta::ReachedWord;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sanctions_model::{Entity, EntityKind, NameQuality, PartialDate, Script};
 use sanctions_score::{
@@ -97,9 +105,31 @@ struct IndexedName {
 }
 
 struct Record {
+    /// The global id of the first of `names` (the others follow it).
+    first_name: u32,
     names: Vec<IndexedName>,
     countries: Vec<&'static str>,
     identifiers: Vec<String>,
+}
+
+/// What the candidate bound ([`Index::name_bound`]) reads of one listed name, by global name
+/// id, in one small record; the name's words are in [`Index::bound_words`] from `start`: its
+/// tokens (word id, weight), then its glued pairs (word id, first token).
+#[derive(Clone, Copy)]
+struct NameHead {
+    start: u32,
+    tokens: u16,
+    glued: u16,
+    total_weight: f32,
+    quality: NameQuality,
+}
+
+/// One word of a listed name for the candidate bound: its vocabulary id and, for a token, the
+/// bits of its weight, for a glued pair the position of its first token.
+#[derive(Clone, Copy)]
+struct BoundWord {
+    word: u32,
+    arg: u32,
 }
 
 /// Tuning of candidate retrieval.
@@ -169,6 +199,7 @@ const TAG_KEY: u8 = 0;
 const TAG_PREFIX: u8 = 1;
 const TAG_SUFFIX: u8 = 2;
 const TAG_TEXT: u8 = 3;
+const TAG_VOCAB: u8 = 4;
 
 /// The lookup keys of a word: its variant key, every one-letter deletion of it (a typo),
 /// and for long words their first and last four letters (two typos, or a typo inside a
@@ -216,12 +247,27 @@ pub struct Index {
     words: Vec<Word>,
     /// Lookup key hash → words.
     key_words: KeyMap<Vec<u32>>,
-    /// Word → names holding it (as a word or a glued pair).
-    word_names: Vec<Vec<u32>>,
+    /// Word → names holding it (as a word or a glued pair), flat: word `w`'s names are
+    /// `word_names[word_name_start[w]..word_name_start[w + 1]]`.
+    word_name_start: Vec<u32>,
+    word_names: Vec<u32>,
+    /// Per global name id, what the candidate bound reads ([`NameHead`]).
+    name_heads: Vec<NameHead>,
+    /// The names' words for the candidate bound, name after name ([`BoundWord`]).
+    bound_words: Vec<BoundWord>,
     df: HashMap<String, u32>,
     name_count: f32,
     algorithm: Algorithm,
     retrieval: RetrievalConfig,
+    /// Hash of a vocabulary word's text ([`key_hash`] with `TAG_VOCAB`) → the word.
+    vocab: KeyMap<u32>,
+    /// The retrieval memo: per vocabulary word and kind of unit ([`MEMO_KINDS`]), retrieval's
+    /// work for a query unit spelt as that word, made by the first query that needs it.
+    memo: Box<[OnceLock<Box<UnitReach>>]>,
+    memo_entries: AtomicUsize,
+    memo_bytes: AtomicUsize,
+    /// False only in tests comparing with fresh retrieval.
+    memo_on: bool,
 }
 
 /// Similarities of every query unit (a word, or two adjacent words glued) with the vocabulary
@@ -229,16 +275,13 @@ pub struct Index {
 /// reached by retrieval or met in a candidate name is compared with a unit once per query.
 #[derive(Default)]
 struct SimTable {
-    /// Per vocabulary word: the query stamp its row was made for.
-    row_stamp: Vec<u32>,
-    /// Per vocabulary word: the offset of its row in `cells`.
-    row_of: Vec<u32>,
     stamp: u32,
     units: usize,
     /// The rows, `used` cells of them in use; every cell past `used` is unset.
     cells: Vec<WordSim>,
     used: usize,
-    /// Per vocabulary word: its best options for the candidate bounds ([`Index::name_bound`]).
+    /// Per vocabulary word: its row, and its best options for the candidate bounds
+    /// ([`Index::name_bound`]), side by side (one cache line for both).
     word_best: Vec<WordBest>,
 }
 
@@ -246,6 +289,10 @@ struct SimTable {
 /// query and word whatever the number of candidate names holding it.
 #[derive(Clone, Copy, Default)]
 struct WordBest {
+    /// The query stamp the word's row was made for...
+    row_stamp: u32,
+    /// ...and the offset of that row in `cells`.
+    row_of: u32,
     /// The query stamps `token_*` and `glued_*` were made for.
     token_stamp: u32,
     glued_stamp: u32,
@@ -266,14 +313,11 @@ const UNSET: WordSim = WordSim { value: -1.0, how: MatchKind::None };
 impl SimTable {
     /// Starts a query with `units` units over a vocabulary of `words` words.
     fn begin(&mut self, words: usize, units: usize) {
-        if self.row_stamp.len() < words {
-            self.row_stamp = vec![0; words];
-            self.row_of = vec![0; words];
+        if self.word_best.len() < words {
             self.word_best = vec![WordBest::default(); words];
         }
         self.stamp = self.stamp.wrapping_add(1);
         if self.stamp == 0 {
-            self.row_stamp.iter_mut().for_each(|x| *x = 0);
             self.word_best.iter_mut().for_each(|x| *x = WordBest::default());
             self.stamp = 1;
         }
@@ -286,12 +330,13 @@ impl SimTable {
     #[inline]
     fn row(&mut self, word: u32) -> usize {
         let w = word as usize;
-        if self.row_stamp[w] == self.stamp {
-            return self.row_of[w] as usize;
+        let e = &mut self.word_best[w];
+        if e.row_stamp == self.stamp {
+            return e.row_of as usize;
         }
         let r = self.used;
-        self.row_stamp[w] = self.stamp;
-        self.row_of[w] = r as u32;
+        e.row_stamp = self.stamp;
+        e.row_of = r as u32;
         self.used += self.units;
         if self.used > self.cells.len() {
             // Grown by doubling, unset: most rows then cost no write at all until used.
@@ -409,7 +454,7 @@ impl SimTable {
                 continue;
             }
             // No row is made for a glued word no query word can reach GLUED_MIN with.
-            if self.row_stamp[word as usize] != self.stamp
+            if self.word_best[word as usize].row_stamp != self.stamp
                 && !pat.may_reach_glued_min(qt || w.transliterated, &w.shape)
             {
                 continue;
@@ -430,11 +475,28 @@ impl SimTable {
 }
 
 /// The similarity of a query unit (`text`, `key`, prepared as `pat`) with a vocabulary word,
-/// 0 without comparing when the shapes rule it out.
-#[inline]
+/// 0 without comparing when the shapes rule it out (most pairs: that check is inlined).
+#[inline(always)]
 fn compare(query_translit: bool, pat: &WordPattern, text: &str, key: &str, w: &Word) -> WordSim {
     let translit = query_translit || w.transliterated;
     let check = pat.check(translit, &w.shape);
+    if check == ShapeCheck::Zero {
+        // What `sim_checked` returns for it.
+        return WordSim { value: 0.0, how: MatchKind::None };
+    }
+    compare_checked(check, translit, pat, text, key, w)
+}
+
+/// [`compare`] past the shape check.
+#[inline(never)]
+fn compare_checked(
+    check: ShapeCheck,
+    translit: bool,
+    pat: &WordPattern,
+    text: &str,
+    key: &str,
+    w: &Word,
+) -> WordSim {
     pat.sim_checked(check, translit, text, key, &w.text, &w.key, &w.shape)
 }
 
@@ -474,6 +536,48 @@ struct Scratch {
     /// Per word of a candidate name, the best similarity it may meet ([`Index::name_bound`]).
     best: Vec<f32>,
     table: SimTable,
+}
+
+/// The per-thread buffers retrieval walks the lookup keys with ([`Index::reach_unit`]).
+struct Walk<'a> {
+    keys: &'a mut Vec<u64>,
+    seen: &'a mut Vec<u32>,
+    seen_stamp: &'a mut u32,
+}
+
+/// Retrieval's work for one query unit that depends on the unit alone (its text and key,
+/// whether it is a glued pair, whether the query is transliterated): kept once per vocabulary
+/// word and kind of unit ([`Index::memo_slot`]) and reused by every later query holding it.
+struct UnitReach {
+    /// Every vocabulary word the unit was compared with, and the similarity (the table cells
+    /// retrieval fills).
+    cells: Box<[(u32, WordSim)]>,
+    /// The words that credit names, packed and sorted as [`Scratch::reached`].
+    reached: Box<[u64]>,
+}
+
+impl UnitReach {
+    /// Heap bytes held (the entry, its cells and its reached words).
+    fn bytes(&self) -> usize {
+        std::mem::size_of::<UnitReach>()
+            + std::mem::size_of_val(&*self.cells)
+            + std::mem::size_of_val(&*self.reached)
+    }
+}
+
+/// Kinds of query unit per vocabulary word in the retrieval memo: word or glued pair, in a
+/// query transliterated or not.
+const MEMO_KINDS: usize = 4;
+
+/// What the retrieval memo holds ([`Index::memo_stats`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MemoStats {
+    /// Vocabulary words (per kind of unit) whose retrieval work is kept.
+    pub entries: usize,
+    /// Heap bytes of those entries.
+    pub bytes: usize,
+    /// Bytes of the empty slots, one per vocabulary word and kind, allocated with the index.
+    pub slot_bytes: usize,
 }
 
 thread_local! {
@@ -698,7 +802,8 @@ impl Index {
                 .map(|i| attributes::normalize_identifier(&i.number))
                 .filter(|s| s.len() >= 5)
                 .collect();
-            records.push(Record { names: prepared, countries, identifiers });
+            let first_name = (names.len() - prepared.len()) as u32;
+            records.push(Record { first_name, names: prepared, countries, identifiers });
         }
         let mut key_words: KeyMap<Vec<u32>> = KeyMap::default();
         let mut keys = Vec::new();
@@ -711,17 +816,58 @@ impl Index {
                 key_words.entry(k).or_default().push(id as u32);
             }
         }
+        let mut vocab = KeyMap::default();
+        for (id, w) in words.iter().enumerate() {
+            // On a hash collision the later word has no memo (it is then always computed).
+            vocab.entry(key_hash(TAG_VOCAB, w.text.as_bytes())).or_insert(id as u32);
+        }
+        let memo = (0..words.len() * MEMO_KINDS).map(|_| OnceLock::new()).collect();
+        let mut word_name_start = Vec::with_capacity(word_names.len() + 1);
+        word_name_start.push(0u32);
+        for l in &word_names {
+            let end = word_name_start[word_name_start.len() - 1] as usize + l.len();
+            word_name_start.push(u32::try_from(end).expect("fewer than 2^32 word-name pairs"));
+        }
+        let word_names: Vec<u32> = word_names.concat();
+        let mut name_heads = Vec::with_capacity(names.len());
+        let mut bound_words = Vec::new();
+        for r in &records {
+            for n in &r.names {
+                let p = &n.prepared;
+                name_heads.push(NameHead {
+                    start: u32::try_from(bound_words.len()).expect("fewer than 2^32 name words"),
+                    tokens: u16::try_from(p.tokens.len()).expect("fewer than 2^16 words a name"),
+                    glued: u16::try_from(p.glued.len()).expect("fewer than 2^16 words a name"),
+                    total_weight: p.total_weight,
+                    quality: n.quality,
+                });
+                for (t, &word) in p.tokens.iter().zip(&n.token_words) {
+                    bound_words.push(BoundWord { word, arg: t.weight.to_bits() });
+                }
+                for (g, &word) in p.glued.iter().zip(&n.glued_words) {
+                    bound_words.push(BoundWord { word, arg: g.first as u32 });
+                }
+            }
+        }
         Index {
             entities,
             records,
             names,
             words,
             key_words,
+            word_name_start,
             word_names,
+            name_heads,
+            bound_words,
             df,
             name_count: n,
             algorithm,
             retrieval,
+            vocab,
+            memo,
+            memo_entries: AtomicUsize::new(0),
+            memo_bytes: AtomicUsize::new(0),
+            memo_on: true,
         }
     }
 
@@ -801,6 +947,101 @@ impl Index {
         (self.retrieval.min_coverage + (threshold - 0.8)).clamp(0.2, 1.0)
     }
 
+    /// The names holding vocabulary word `wid`.
+    #[inline]
+    fn word_names(&self, wid: u32) -> &[u32] {
+        let w = wid as usize;
+        &self.word_names[self.word_name_start[w] as usize..self.word_name_start[w + 1] as usize]
+    }
+
+    /// What the retrieval memo holds now. It grows as queries meet vocabulary words for the
+    /// first time and never beyond one entry per vocabulary word and kind of unit.
+    pub fn memo_stats(&self) -> MemoStats {
+        MemoStats {
+            entries: self.memo_entries.load(Ordering::Relaxed),
+            bytes: self.memo_bytes.load(Ordering::Relaxed),
+            slot_bytes: std::mem::size_of_val(&*self.memo),
+        }
+    }
+
+    /// The memo slot of a query unit spelt as a vocabulary word (same text and key), if it is.
+    #[inline]
+    fn memo_slot(
+        &self,
+        text: &str,
+        key: &str,
+        is_glued: bool,
+        translit: bool,
+    ) -> Option<&OnceLock<Box<UnitReach>>> {
+        if !self.memo_on {
+            return None;
+        }
+        let &id = self.vocab.get(&key_hash(TAG_VOCAB, text.as_bytes()))?;
+        let w = &self.words[id as usize];
+        if *w.text != *text || *w.key != *key {
+            return None;
+        }
+        let kind = usize::from(is_glued) * 2 + usize::from(translit);
+        Some(&self.memo[id as usize * MEMO_KINDS + kind])
+    }
+
+    /// Retrieval's comparisons for one query unit: looks its keys up and compares it with
+    /// every vocabulary word they reach that the shapes do not rule out (nor, for a glued
+    /// unit, rule out of GLUED_MIN), each word once, calling `cell` with each similarity;
+    /// pushes the words that credit names (non-zero, from GLUED_MIN for a glued unit) onto
+    /// `reached`, packed as [`Scratch::reached`], unsorted.
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    fn reach_unit(
+        &self,
+        walk: &mut Walk<'_>,
+        pat: &WordPattern,
+        text: &str,
+        key: &str,
+        query_translit: bool,
+        is_glued: bool,
+        reached: &mut Vec<u64>,
+        mut cell: impl FnMut(u32, WordSim),
+    ) {
+        walk.keys.clear();
+        *walk.seen_stamp = walk.seen_stamp.wrapping_add(1);
+        if *walk.seen_stamp == 0 {
+            walk.seen.iter_mut().for_each(|x| *x = 0);
+            *walk.seen_stamp = 1;
+        }
+        let stamp = *walk.seen_stamp;
+        lookup_keys(text, key, !is_glued, walk.keys);
+        for k in walk.keys.iter() {
+            let Some(list) = self.key_words.get(k) else { continue };
+            for &wid in list {
+                let seen = &mut walk.seen[wid as usize];
+                if *seen == stamp {
+                    continue;
+                }
+                *seen = stamp;
+                let word = &self.words[wid as usize];
+                let translit = query_translit || word.transliterated;
+                // Words that certainly score 0 with the unit (most of them), or that a glued
+                // unit cannot reach GLUED_MIN with, credit nothing: not compared, their cells
+                // stay unset.
+                let check = pat.check(translit, &word.shape);
+                if check == ShapeCheck::Zero {
+                    continue;
+                }
+                if is_glued && !pat.may_reach_glued_min(translit, &word.shape) {
+                    continue;
+                }
+                let sim =
+                    pat.sim_checked(check, translit, text, key, &word.text, &word.key, &word.shape);
+                cell(wid, sim);
+                // A glued unit credits only from GLUED_MIN on.
+                if sim.value > 0.0 && (!is_glued || sim.value >= sanctions_score::GLUED_MIN) {
+                    reached.push((u64::from(sim.value.to_bits()) << 32) | u64::from(wid));
+                }
+            }
+        }
+    }
+
     /// Fills `s.units` with the similarities of every query unit and returns the candidates.
     fn candidates_in(&self, query: &Query, threshold: f32, s: &mut Scratch) -> Candidates {
         let mut out = std::mem::take(&mut s.spare);
@@ -847,63 +1088,69 @@ impl Index {
             if is_glued && text.len() < sanctions_score::GLUED_MIN_LEN {
                 continue;
             }
-            s.keys.clear();
-            s.reached.clear();
-            s.seen_stamp = s.seen_stamp.wrapping_add(1);
-            if s.seen_stamp == 0 {
-                s.seen.iter_mut().for_each(|x| *x = 0);
-                s.seen_stamp = 1;
-            }
-            let stamp = s.seen_stamp;
-            lookup_keys(text, key, !is_glued, &mut s.keys);
-            for k in &s.keys {
-                let Some(list) = self.key_words.get(k) else { continue };
-                for &wid in list {
-                    let seen = &mut s.seen[wid as usize];
-                    if *seen == stamp {
-                        continue;
+            let Scratch {
+                table, keys, seen, seen_stamp, reached: buf, acc, acc_base, passing, ..
+            } = &mut *s;
+            let mut walk = Walk { keys, seen, seen_stamp };
+            // A unit spelt as a vocabulary word is looked up and compared once per index (per
+            // kind of unit), the first time a query holds it; the same work, so the same cells.
+            let slot = self.memo_slot(text, key, is_glued, translit);
+            let reached: &[u64] = match slot {
+                Some(slot) => {
+                    let m = slot.get_or_init(|| {
+                        let mut cells = Vec::new();
+                        let mut reached = Vec::new();
+                        self.reach_unit(
+                            &mut walk,
+                            &pat,
+                            text,
+                            key,
+                            translit,
+                            is_glued,
+                            &mut reached,
+                            |w, sim| cells.push((w, sim)),
+                        );
+                        reached.sort_unstable();
+                        let m = UnitReach { cells: cells.into(), reached: reached.into() };
+                        self.memo_bytes.fetch_add(m.bytes(), Ordering::Relaxed);
+                        self.memo_entries.fetch_add(1, Ordering::Relaxed);
+                        Box::new(m)
+                    });
+                    for &(wid, sim) in m.cells.iter() {
+                        // Each word once per unit, and retrieval runs first: the cell is unset.
+                        let cell = table.row(wid) + u;
+                        table.cells[cell] = sim;
                     }
-                    *seen = stamp;
-                    let word = &self.words[wid as usize];
-                    let translit = translit || word.transliterated;
-                    // Words that certainly score 0 with the unit (most of them), or that a
-                    // glued unit cannot reach GLUED_MIN with, credit nothing: not compared,
-                    // their cells stay unset.
-                    let check = pat.check(translit, &word.shape);
-                    if check == ShapeCheck::Zero {
-                        continue;
-                    }
-                    if is_glued && !pat.may_reach_glued_min(translit, &word.shape) {
-                        continue;
-                    }
-                    // Each word once per unit, and retrieval runs first: the cell is unset.
-                    let cell = s.table.row(wid) + u;
-                    let sim = pat.sim_checked(
-                        check,
-                        translit,
+                    &m.reached
+                }
+                None => {
+                    buf.clear();
+                    self.reach_unit(
+                        &mut walk,
+                        &pat,
                         text,
                         key,
-                        &word.text,
-                        &word.key,
-                        &word.shape,
+                        translit,
+                        is_glued,
+                        buf,
+                        |wid, sim| {
+                            // Each word once per unit, and retrieval runs first: the cell is unset.
+                            let cell = table.row(wid) + u;
+                            table.cells[cell] = sim;
+                        },
                     );
-                    s.table.cells[cell] = sim;
-                    // A glued unit credits only from GLUED_MIN on.
-                    if sim.value > 0.0 && (!is_glued || sim.value >= sanctions_score::GLUED_MIN) {
-                        s.reached.push((u64::from(sim.value.to_bits()) << 32) | u64::from(wid));
-                    }
+                    buf.sort_unstable();
+                    buf
                 }
-            }
+            };
             // Credit names, best similarity first so each name gets this unit's best. Bounds
             // only grow (weights and similarities are positive): a name joins `passing` when
             // its bound first reaches `need`.
-            s.reached.sort_unstable();
-            let Scratch { acc, acc_base, reached, passing, .. } = &mut *s;
             let (base, mark) = (*acc_base, *acc_base + u as u32);
             for &r in reached.iter().rev() {
                 let (wid, sim) = (r as u32, f32::from_bits((r >> 32) as u32));
                 let credit = w * sim;
-                for &nid in &self.word_names[wid as usize] {
+                for &nid in self.word_names(wid) {
                     let a = &mut acc[nid as usize];
                     if a.mark == mark {
                         continue;
@@ -1002,7 +1249,7 @@ impl Index {
     fn name_bound(
         &self,
         q: &PreparedName,
-        name: &IndexedName,
+        name: u32,
         cfg: &NameConfig,
         table: &mut SimTable,
         pats: &[WordPattern],
@@ -1014,24 +1261,28 @@ impl Index {
         {
             return f32::INFINITY;
         }
-        let n = &name.prepared;
+        let head = self.name_heads[name as usize];
+        let start = head.start as usize;
+        let tokens = &self.bound_words[start..start + usize::from(head.tokens)];
+        let glued = &self.bound_words[start + tokens.len()..][..usize::from(head.glued)];
         let words = &self.words;
         best.clear();
         let mut has = 0u64;
-        for &w in &name.token_words {
-            let (b, h) = table.token_best(q, pats, words, w);
+        for t in tokens {
+            let (b, h) = table.token_best(q, pats, words, t.word);
             best.push(b);
             has |= h;
         }
-        for (gl, &w) in n.glued.iter().zip(&name.glued_words) {
-            let (s, h) = table.glued_best(q, pats, words, w);
+        for g in glued {
+            let (s, h) = table.glued_best(q, pats, words, g.word);
             if s >= sanctions_score::GLUED_MIN {
-                best[gl.first] = best[gl.first].max(s);
-                best[gl.first + 1] = best[gl.first + 1].max(s);
+                let first = g.arg as usize;
+                best[first] = best[first].max(s);
+                best[first + 1] = best[first + 1].max(s);
                 has |= h;
             }
         }
-        let x: f32 = n.tokens.iter().zip(best.iter()).map(|(t, b)| t.weight * b).sum();
+        let x: f32 = tokens.iter().zip(best.iter()).map(|(t, b)| f32::from_bits(t.arg) * b).sum();
         if x <= 0.0 {
             return 0.0;
         }
@@ -1043,8 +1294,12 @@ impl Index {
             .map(|(_, t)| t.weight)
             .sum();
         let qc = (x / (x + u0)).min(1.0);
-        let nc = if n.total_weight > 0.0 { (x / n.total_weight).min(1.0) } else { 0.0 };
-        let score = qc.powf(cfg.query_exponent) * (cfg.name_floor + (1.0 - cfg.name_floor) * nc);
+        let total = head.total_weight;
+        let nc = if total > 0.0 { (x / total).min(1.0) } else { 0.0 };
+        // The default exponent is 1: no `powf` call (`powf(q, 1.0)` is `q`, tested over [0, 1];
+        // a bound besides, which BOUND_SLACK covers an ulp either way).
+        let qe = if cfg.query_exponent == 1.0 { qc } else { qc.powf(cfg.query_exponent) };
+        let score = qe * (cfg.name_floor + (1.0 - cfg.name_floor) * nc);
         score.clamp(0.0, 1.0)
     }
 
@@ -1062,17 +1317,18 @@ impl Index {
             // Scores are clamped at 0: everything reaches such a threshold.
             return true;
         }
-        let r = &self.records[entity];
+        let first = self.records[entity].first_name;
         let (adj, id) = self.algorithm.attribute_adjustment(query, self.attrs(entity));
         let cfg = &self.algorithm.config.name;
         let Scratch { table, pats, best, .. } = s;
         let mut ub = 0.0f32;
         for &local in names {
-            let name = &r.names[local as usize];
-            let qf = if name.quality == NameQuality::Weak && id {
+            let name = first + u32::from(local);
+            let quality = self.name_heads[name as usize].quality;
+            let qf = if quality == NameQuality::Weak && id {
                 1.0
             } else {
-                self.algorithm.quality_factor(name.quality)
+                self.algorithm.quality_factor(quality)
             };
             let b = self.name_bound(&query.name, name, cfg, table, pats, best);
             ub = ub.max(b * qf);
@@ -1083,7 +1339,8 @@ impl Index {
         false
     }
 
-    /// [`Index::score_candidate`]'s score alone.
+    /// [`Index::score_candidate`]'s score alone, and the position in `names` of the name it
+    /// would explain ([`sanctions_score::Algorithm::score_only_best_with`]).
     fn score_candidate_only(
         &self,
         query: &Query,
@@ -1092,7 +1349,7 @@ impl Index {
         table: &mut SimTable,
         rows: &mut Vec<u32>,
         pats: &[WordPattern],
-    ) -> Option<f32> {
+    ) -> Option<(f32, usize)> {
         let r = &self.records[entity];
         let names = names.iter().map(|&local| {
             let n = &r.names[local as usize];
@@ -1100,7 +1357,7 @@ impl Index {
         });
         let attrs = self.attrs(entity);
         let cfg = &self.algorithm.config.name;
-        self.algorithm.score_only_with(query, names, attrs, |q, cand| -> f32 {
+        self.algorithm.score_only_best_with(query, names, attrs, |q, cand| -> f32 {
             // `index` is the position in the record's names here.
             let name = &r.names[cand.index];
             let mut lookup = NameLookup::new(table, rows, pats, q, &self.words, name);
@@ -1129,18 +1386,18 @@ impl Index {
             let candidates = self.candidates_in(&query, req.threshold, &mut s);
             // Scores first (no explanation), explanations for the hits returned only; a
             // candidate whose bound cannot reach the threshold is not aligned at all.
-            let mut scored: Vec<(&Candidate, f32)> = Vec::new();
+            let mut scored: Vec<(&Candidate, f32, usize)> = Vec::new();
             for c in &candidates.list {
                 let names = candidates.names(c);
                 if !self.may_reach(&query, c.entity, names, req.threshold, &mut s) {
                     continue;
                 }
                 let Scratch { table, rows, pats, .. } = &mut *s;
-                if let Some(score) =
+                if let Some((score, best)) =
                     self.score_candidate_only(&query, c.entity, names, table, rows, pats)
                 {
                     if score >= req.threshold {
-                        scored.push((c, score));
+                        scored.push((c, score, best));
                     }
                 }
             }
@@ -1153,9 +1410,10 @@ impl Index {
             scored.truncate(req.limit.max(1));
             let hits = scored
                 .into_iter()
-                .filter_map(|(c, score)| {
-                    let names = candidates.names(c);
-                    let hit = self.score_candidate(&query, c.entity, names, table, rows, pats)?;
+                .filter_map(|(c, score, best)| {
+                    // The name that gave the score is the one explained: aligned alone.
+                    let name = &candidates.names(c)[best..=best];
+                    let hit = self.score_candidate(&query, c.entity, name, table, rows, pats)?;
                     debug_assert_eq!(hit.score.to_bits(), score.to_bits());
                     Some(hit)
                 })
@@ -1214,17 +1472,21 @@ mod tests {
     }
 
     fn fixture() -> Index {
+        Index::build(fixture_entities())
+    }
+
+    fn fixture_entities() -> Vec<Entity> {
         let mut muttaqi = person("TAi.026", &["AMIR KHAN MUTTAQI", "Amir Khan Motaqi"]);
         muttaqi.birth_dates.push(BirthDate::Exact { date: PartialDate::year(1968) });
         let mut org = Entity::new(Source::Ofac, "6636", "6636", EntityKind::Organization);
         org.names.push(Name::new("TALIBAN", NameQuality::Primary));
-        Index::build(vec![
+        vec![
             muttaqi,
             person("TAi.024", &["ABDUL GHANI BARADAR"]),
             person("X1", &["MOHAMMAD HASSAN AKHUND"]),
             person("X2", &["MOHAMMAD OMAR"]),
             org,
-        ])
+        ]
     }
 
     fn req(name: &str) -> ScreenRequest {
@@ -1265,6 +1527,177 @@ mod tests {
     fn auto_traits() {
         fn assert_all<T: Send + Sync>() {}
         assert_all::<Index>();
+    }
+
+    /// The candidate bound skips `powf` for the default query exponent 1: `q.powf(1.0)` is `q`
+    /// bit for bit over [0, 1] (every 97th float, and the ends), so may_hit's answers stay
+    /// those of the formula.
+    #[test]
+    fn powf_of_one_is_identity() {
+        let (lo, hi) = (0.0f32.to_bits(), 1.0f32.to_bits());
+        for b in (lo..=hi).step_by(97).chain([lo, 1, hi - 1, hi]) {
+            let q = f32::from_bits(b);
+            assert_eq!(q.powf(1.0).to_bits(), b, "{q:e}");
+        }
+    }
+
+    /// A hit is explained from the one name that gave its score: the same hit as explaining
+    /// it from every name retrieval reached.
+    #[test]
+    fn explaining_the_best_name_alone_is_the_same() {
+        let mut entities = fixture_entities();
+        let mut weak = person("X4", &["Mohammad Omar Akhund", "Omar Akhund", "Mullah Omar"]);
+        weak.names[2].quality = NameQuality::Weak;
+        entities.push(weak);
+        let idx = Index::build(entities);
+        let (mut checked, mut later_best) = (0, 0);
+        for q in ["Mohammad Omar", "Omar Akhund", "Amir Khan Motaqi", "Mullah Omar", "Akhund"] {
+            for threshold in [0.8, 0.3] {
+                let r =
+                    ScreenRequest { name: q.into(), threshold, limit: 10, ..Default::default() };
+                let query = idx.prepare(&r);
+                let mut s = Scratch::default();
+                let c = idx.candidates_in(&query, threshold, &mut s);
+                let Scratch { table, rows, pats, .. } = &mut s;
+                for cand in &c.list {
+                    let names = c.names(cand);
+                    let Some((score, best)) =
+                        idx.score_candidate_only(&query, cand.entity, names, table, rows, pats)
+                    else {
+                        continue;
+                    };
+                    let all = idx.score_candidate(&query, cand.entity, names, table, rows, pats);
+                    let one = &names[best..=best];
+                    let alone = idx.score_candidate(&query, cand.entity, one, table, rows, pats);
+                    assert_eq!(format!("{all:?}"), format!("{alone:?}"), "{q} {threshold}");
+                    assert_eq!(all.map(|h| h.score.to_bits()), Some(score.to_bits()));
+                    checked += usize::from(names.len() > 1);
+                    later_best += usize::from(best > 0);
+                }
+            }
+        }
+        assert!(checked > 3 && later_best > 0, "{checked} with several names, {later_best}");
+    }
+
+    /// The flat tables (word → names, and what the candidate bound reads of each name) say
+    /// what the indexed names say.
+    #[test]
+    fn flat_tables_match_names() {
+        let mut entities = fixture_entities();
+        entities.push(person("X3", &["عبد الغني برادر", "ABDUL GHANI BARADAR", "", "Omar"]));
+        let idx = Index::build(entities);
+        let mut holders: Vec<Vec<u32>> = vec![Vec::new(); idx.words.len()];
+        for (id, &(e, local)) in idx.names.iter().enumerate() {
+            let r = &idx.records[e as usize];
+            assert_eq!(r.first_name + u32::from(local), id as u32);
+            let n = &r.names[usize::from(local)];
+            let head = idx.name_heads[id];
+            let start = head.start as usize;
+            let words = &idx.bound_words[start..][..usize::from(head.tokens + head.glued)];
+            let (t, g) = words.split_at(usize::from(head.tokens));
+            assert_eq!(t.iter().map(|b| b.word).collect::<Vec<_>>(), n.token_words);
+            let weights: Vec<u32> = n.prepared.tokens.iter().map(|t| t.weight.to_bits()).collect();
+            assert_eq!(t.iter().map(|b| b.arg).collect::<Vec<_>>(), weights);
+            assert_eq!(g.iter().map(|b| b.word).collect::<Vec<_>>(), n.glued_words);
+            let firsts: Vec<u32> = n.prepared.glued.iter().map(|g| g.first as u32).collect();
+            assert_eq!(g.iter().map(|b| b.arg).collect::<Vec<_>>(), firsts);
+            assert_eq!(head.total_weight.to_bits(), n.prepared.total_weight.to_bits());
+            assert_eq!(head.quality, n.quality);
+            for &w in n.token_words.iter().chain(&n.glued_words) {
+                if holders[w as usize].last() != Some(&(id as u32)) {
+                    holders[w as usize].push(id as u32);
+                }
+            }
+        }
+        for (w, h) in holders.iter().enumerate() {
+            assert_eq!(idx.word_names(w as u32), h.as_slice(), "word {w}");
+        }
+    }
+
+    /// Retrieval of `query` on a fresh scratch: the candidates (entity, bound bits, names) and
+    /// every table cell it filled (unit, word, similarity bits, how).
+    #[allow(clippy::type_complexity)]
+    fn retrieval_state(
+        idx: &Index,
+        query: &Query,
+        threshold: f32,
+    ) -> (Vec<(usize, u32, Vec<u16>)>, Vec<(usize, u32, u32, MatchKind)>) {
+        let mut s = Scratch::default();
+        let c = idx.candidates_in(query, threshold, &mut s);
+        let cands =
+            c.list.iter().map(|x| (x.entity, x.bound.to_bits(), c.names(x).to_vec())).collect();
+        let t = &s.table;
+        let mut cells = Vec::new();
+        for w in 0..idx.words.len() {
+            if t.word_best[w].row_stamp != t.stamp {
+                continue;
+            }
+            for u in 0..t.units {
+                let c = t.cells[t.word_best[w].row_of as usize + u];
+                if c.value >= 0.0 {
+                    cells.push((u, w as u32, c.value.to_bits(), c.how));
+                }
+            }
+        }
+        cells.sort_by_key(|c| (c.0, c.1));
+        (cands, cells)
+    }
+
+    /// The retrieval memo is invisible: with it (first and later uses of each vocabulary word,
+    /// as a word and glued, in plain and transliterated queries, from several threads)
+    /// retrieval fills the same table cells and returns the same candidates as without it,
+    /// and screening returns the same hits.
+    #[test]
+    fn memo_equals_fresh_retrieval() {
+        // With a name in Arabic script, so that transliterated queries meet vocabulary words.
+        let mut entities = fixture_entities();
+        entities.push(person("X3", &["عبد الغني برادر", "ABDUL GHANI BARADAR"]));
+        let idx = std::sync::Arc::new(Index::build(entities.clone()));
+        let mut fresh = Index::build(entities);
+        fresh.memo_on = false;
+        let words: Vec<String> = idx.words.iter().map(|w| w.text.to_string()).collect();
+        let mut queries: Vec<String> = words.clone();
+        queries.extend(words.windows(2).map(|w| format!("{} {}", w[0], w[1])));
+        queries.extend(
+            ["Abdul Ghani Baradar", "Amir Khan Muttaqi", "Abdulghani", "Mohamad Omar"]
+                .map(String::from),
+        );
+        queries.extend(["عبد الغني برادر", "محمد عمر"].map(String::from));
+        for round in 0..2 {
+            for q in &queries {
+                for threshold in [0.8, 0.3] {
+                    let r = ScreenRequest {
+                        name: q.clone(),
+                        threshold,
+                        limit: 10,
+                        ..Default::default()
+                    };
+                    let (a, b) = (idx.prepare(&r), fresh.prepare(&r));
+                    assert_eq!(
+                        retrieval_state(&idx, &a, threshold),
+                        retrieval_state(&fresh, &b, threshold),
+                        "{q} {round}"
+                    );
+                    let want = format!("{:?}", fresh.screen(&r));
+                    assert_eq!(format!("{:?}", idx.screen(&r)), want, "{q} {round}");
+                    let idx2 = idx.clone();
+                    let there = std::thread::spawn(move || format!("{:?}", idx2.screen(&r)))
+                        .join()
+                        .unwrap();
+                    assert_eq!(there, want, "{q} {round}");
+                }
+            }
+            let stats = idx.memo_stats();
+            assert!(stats.entries > words.len() / 2 && stats.bytes > 0, "{stats:?}");
+            assert_eq!(fresh.memo_stats().entries, 0);
+        }
+        // Every kind of unit was memoised: words and glued pairs, plain and transliterated.
+        for kind in 0..MEMO_KINDS {
+            assert!(
+                idx.memo.iter().skip(kind).step_by(MEMO_KINDS).any(|m| m.get().is_some()),
+                "kind {kind}"
+            );
+        }
     }
 
     /// The per-thread scratch (marks, stamps, table, candidate buffers) carries nothing from

@@ -261,22 +261,36 @@ impl Algorithm {
         query: &Query,
         names: impl IntoIterator<Item = CandidateName<'a>>,
         attrs: CandidateAttrs<'_>,
-        mut score_fn: impl FnMut(&PreparedName, &CandidateName<'a>) -> f32,
+        score_fn: impl FnMut(&PreparedName, &CandidateName<'a>) -> f32,
     ) -> Option<f32> {
-        let mut best: Option<(f32, NameQuality, f32)> = None;
-        for cand in names {
+        self.score_only_best_with(query, names, attrs, score_fn).map(|(score, _)| score)
+    }
+
+    /// [`Algorithm::score_only_with`], and the position among `names` of the name
+    /// [`Algorithm::score_with`] would explain (the first with the best weighted name score):
+    /// scoring that name alone with [`Algorithm::score_with`] gives the same result as scoring
+    /// them all.
+    pub fn score_only_best_with<'a>(
+        &self,
+        query: &Query,
+        names: impl IntoIterator<Item = CandidateName<'a>>,
+        attrs: CandidateAttrs<'_>,
+        mut score_fn: impl FnMut(&PreparedName, &CandidateName<'a>) -> f32,
+    ) -> Option<(f32, usize)> {
+        let mut best: Option<(f32, NameQuality, f32, usize)> = None;
+        for (i, cand) in names.into_iter().enumerate() {
             let al = score_fn(&query.name, &cand);
             let s = al * quality_factor(&self.config, cand.quality);
-            if best.as_ref().is_none_or(|(b, _, _)| s > *b) {
-                best = Some((s, cand.quality, al));
+            if best.as_ref().is_none_or(|(b, _, _, _)| s > *b) {
+                best = Some((s, cand.quality, al, i));
             }
         }
-        let (mut name_score, quality, al_score) = best?;
+        let (mut name_score, quality, al_score, at) = best?;
         let (adj, id) = self.attribute_adjustment(query, attrs);
         if quality == NameQuality::Weak && id {
             name_score = al_score;
         }
-        Some((name_score + adj).clamp(0.0, 1.0))
+        Some(((name_score + adj).clamp(0.0, 1.0), at))
     }
 
     /// The multiplier on the name score of a listed name of quality `q` (weak aliases and

@@ -564,15 +564,22 @@ impl WordPattern {
     }
 
     /// [`crate::may_reach_glued_min`] of this word with the word of shape `b`, from the
-    /// shapes: true whenever that is (keys are judged equal by length and hash), so false
-    /// still means the similarity stays below [`crate::GLUED_MIN`].
+    /// shapes, and tighter: false means the similarity stays below [`crate::GLUED_MIN`]. At
+    /// 0.8, unless the keys may be equal (same length and hash) or the key similarity of
+    /// transliterated words may reach it, the words must be equal or a typo apart with an edit
+    /// distance `d ≤ len / 3` (`len` the longer length), and `d` is at least the length
+    /// difference and the letters ([`letter_multiset_mask`]) present on one side only.
     #[inline]
     pub fn may_reach_glued_min(&self, translit: bool, b: &WordShape) -> bool {
+        const _: () = assert!(crate::GLUED_MIN == 0.8, "the bound below assumes GLUED_MIN = 0.8");
         let a = &self.shape;
-        let (la, lb) = (u64::from(a.len), u64::from(b.len));
-        if la == lb
-            || 3 * la.abs_diff(lb) <= la.max(lb)
-            || (a.key_len == b.key_len && a.key_hash == b.key_hash)
+        if a.key_len == b.key_len && a.key_hash == b.key_hash {
+            return true;
+        }
+        let cap = a.len.max(b.len) / 3;
+        if a.len.abs_diff(b.len) <= cap
+            && !more_bits(a.mask & !b.mask, cap)
+            && !more_bits(b.mask & !a.mask, cap)
         {
             return true;
         }
