@@ -240,10 +240,6 @@ fn known(word: &str) -> Option<Known> {
     table.get(word).copied()
 }
 
-fn legal_form(word: &str) -> Option<&'static str> {
-    known(word).and_then(|k| k.legal_form)
-}
-
 /// A misspelt long legal form ("Limted", "Corporaton", "Compnay"): one edit away from a
 /// known spelling of six letters or more (two edits for ten or more).
 fn fuzzy_legal_form(word: &str) -> Option<&'static str> {
@@ -358,13 +354,13 @@ const WORD_VARIANTS: &[(&str, &str)] = &[
     ("muhd", "muhammad"),
 ];
 
-fn word_variant(word: &str) -> Option<&'static str> {
-    known(word).and_then(|k| k.variant)
-}
-
 /// The class of one folded word, ignoring context.
 pub fn classify(word: &str) -> TokenClass {
-    let k = known(word).unwrap_or_default();
+    class_of(word, &known(word).unwrap_or_default())
+}
+
+/// [`classify`], given what the lists say of the word (`k`, from [`known`]).
+fn class_of(word: &str, k: &Known) -> TokenClass {
     if word.bytes().all(|b| b.is_ascii_digit()) {
         TokenClass::Number
     } else if k.honorific {
@@ -417,7 +413,9 @@ pub fn tokenize_folded(folded: &str) -> Vec<Token> {
     let n = words.len();
     let mut out = Vec::with_capacity(n);
     for (i, w) in words.iter().enumerate() {
-        let mut class = classify(w);
+        // The lists are asked once per word, for its class and its canonical spelling.
+        let k = known(w).unwrap_or_default();
+        let mut class = class_of(w, &k);
         // A lone word is always a name word: "Said", "Sheikh" alone are names.
         if n == 1 && class != TokenClass::Number {
             class = TokenClass::Word;
@@ -428,9 +426,9 @@ pub fn tokenize_folded(folded: &str) -> Vec<Token> {
         }
         let text = match class {
             TokenClass::LegalForm => {
-                legal_form(w).or_else(|| fuzzy_legal_form(w)).unwrap_or(w).to_string()
+                k.legal_form.or_else(|| fuzzy_legal_form(w)).unwrap_or(w).to_string()
             }
-            _ => word_variant(w).unwrap_or(w).to_string(),
+            _ => k.variant.unwrap_or(w).to_string(),
         };
         let key = skeleton(&text);
         out.push(Token { text, class, key });
@@ -483,9 +481,9 @@ mod tests {
             };
             assert_eq!(classify(w), class, "{w}");
             let legal = LEGAL_FORMS.iter().find(|(f, _)| *f == w).map(|(_, c)| *c);
-            assert_eq!(legal_form(w), legal, "{w}");
+            assert_eq!(known(w).and_then(|k| k.legal_form), legal, "{w}");
             let variant = WORD_VARIANTS.iter().find(|(f, _)| *f == w).map(|(_, c)| *c);
-            assert_eq!(word_variant(w), variant, "{w}");
+            assert_eq!(known(w).and_then(|k| k.variant), variant, "{w}");
         }
     }
 
