@@ -318,18 +318,29 @@ pub fn append_audit_event(path: &Path, event: AuditEvent) -> Result<u64, AuditEr
     AuditLog::open(path)?.append_event(event)
 }
 
-/// The open log; appends are serialised and synced to disk.
+/// The open log. One writer thread appends every record: callers hand it their records and
+/// wait (a thread blocks, an async task awaits) until they are written and, by default,
+/// synced to disk.
+///
+/// Group commit: the records handed over while a batch is being written and synced are taken
+/// together by the writer's next round, written in one go and synced with one `fsync`; many
+/// concurrent requests then cost one sync between them, and waiting for it takes no thread.
+/// Each write holds an exclusive lock of the file (other processes may append too: the
+/// chain's end is re-read when the file changed).
 pub(crate) struct AuditLog {
     path: PathBuf,
-    tail: Mutex<Tail>,
-    /// `None`: every batch is synced before its requests are answered. `Some`: batches are
-    /// written before they are answered and synced by a background thread at this interval
-    /// (see [`AuditLog::with_sync_interval`]).
-    deferred: Option<Arc<Deferred>>,
-    /// Records waiting for the next write, and whether a write is under way.
+    shared: Arc<LogShared>,
+    writer: Option<std::thread::JoinHandle<()>>,
+}
+
+/// What callers and the writer thread share.
+struct LogShared {
+    /// Submissions waiting for the writer's next round, and whether the log is closing.
     queue: Mutex<Queue>,
-    /// Signalled when a write finishes.
-    written: Condvar,
+    /// Signalled when a submission arrives or the log closes.
+    ready: Condvar,
+    /// Set once by [`AuditLog::with_sync_interval`]: batches are then synced by that thread.
+    deferred: OnceLock<Arc<Deferred>>,
 }
 
 /// The deferred sync's shared state: whether something was written since the last sync.
@@ -350,37 +361,38 @@ impl Deferred {
 
 impl Drop for AuditLog {
     fn drop(&mut self) {
+        // The writer finishes what was handed to it, then stops.
+        lock(&self.shared.queue).closed = true;
+        self.shared.ready.notify_all();
+        if let Some(w) = self.writer.take() {
+            let _ = w.join();
+        }
         // The last records reach the disk before the log is let go.
-        if let Some(d) = &self.deferred {
+        if let Some(d) = self.shared.deferred.get() {
             d.closed.store(true, Ordering::Release);
             d.sync();
         }
     }
 }
 
-/// Records appended while the previous batch was being written and synced: written together,
-/// with one `fsync` (group commit).
-struct Batch {
-    /// The records with the time they were appended.
-    records: Vec<(Record, String)>,
-    /// The seq of the batch's first record once written, or why the write failed.
-    result: Arc<OnceLock<Result<u64, String>>>,
-}
+/// The outcome of a submission: the seq of its last record, or why the write failed.
+type Outcome = Result<u64, String>;
 
-impl Default for Batch {
-    fn default() -> Batch {
-        Batch { records: Vec::new(), result: Arc::new(OnceLock::new()) }
-    }
+/// Records handed to the writer together (one request's), stamped with one time.
+struct Submission {
+    records: Vec<Record>,
+    time: String,
+    done: Box<dyn FnOnce(Outcome) + Send>,
 }
 
 #[derive(Default)]
 struct Queue {
-    batch: Batch,
-    writing: bool,
+    waiting: Vec<Submission>,
+    closed: bool,
 }
 
 impl AuditLog {
-    /// Opens (or creates) the log and reads where its chain ends.
+    /// Opens (or creates) the log, reads where its chain ends and starts its writer thread.
     pub(crate) fn open(path: &Path) -> Result<AuditLog, AuditError> {
         let io = |source| AuditError::Io { path: path.to_path_buf(), source };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -390,13 +402,18 @@ impl AuditLog {
             OpenOptions::new().read(true).append(true).create(true).open(path).map_err(io)?;
         let (seq, last_hash) = chain_end(&mut file, path)?;
         let len = file.metadata().map_err(io)?.len();
-        Ok(AuditLog {
-            path: path.to_path_buf(),
-            tail: Mutex::new(Tail { file, seq, last_hash, len }),
-            deferred: None,
+        let shared = Arc::new(LogShared {
             queue: Mutex::new(Queue::default()),
-            written: Condvar::new(),
-        })
+            ready: Condvar::new(),
+            deferred: OnceLock::new(),
+        });
+        let mut tail = Tail { file, seq, last_hash, len };
+        let (s, p) = (Arc::clone(&shared), path.to_path_buf());
+        let writer = std::thread::Builder::new()
+            .name("audit-writer".into())
+            .spawn(move || writer_loop(&s, &mut tail, &p))
+            .map_err(io)?;
+        Ok(AuditLog { path: path.to_path_buf(), shared, writer: Some(writer) })
     }
 
     /// Defers the sync: a batch is written (to the operating system, so it survives the
@@ -404,9 +421,10 @@ impl AuditLog {
     /// background thread. A power loss can then lose the records of the last `interval`; the
     /// chain of what remains still verifies. For latency-bound deployments only: by default
     /// every batch is synced before it is answered.
-    pub(crate) fn with_sync_interval(mut self, interval: Duration) -> Result<Self, AuditError> {
+    pub(crate) fn with_sync_interval(self, interval: Duration) -> Result<Self, AuditError> {
         let io = |source| AuditError::Io { path: self.path.clone(), source };
-        let file = lock(&self.tail).file.try_clone().map_err(io)?;
+        // Syncing any handle of the file syncs its data.
+        let file = OpenOptions::new().append(true).open(&self.path).map_err(io)?;
         let deferred = Arc::new(Deferred {
             dirty: AtomicBool::new(false),
             closed: AtomicBool::new(false),
@@ -422,7 +440,7 @@ impl AuditLog {
                 }
             })
             .map_err(io)?;
-        self.deferred = Some(deferred);
+        let _ = self.shared.deferred.set(deferred);
         Ok(self)
     }
 
@@ -432,138 +450,168 @@ impl AuditLog {
     }
 
     /// Appends one record per screened query, in order, and syncs the file. Returns the last
-    /// seq.
+    /// seq. Blocking.
     pub(crate) fn append(&self, entries: &[AuditEntry]) -> Result<u64, AuditError> {
-        let records: Vec<Record> = entries.iter().cloned().map(Record::Screen).collect();
-        self.append_records(&records)
+        self.append_records(entries.iter().cloned().map(Record::Screen).collect())
     }
 
-    /// Appends one event and syncs the file. Returns its seq.
+    /// Appends one event and syncs the file. Returns its seq. Blocking.
     pub(crate) fn append_event(&self, event: AuditEvent) -> Result<u64, AuditError> {
-        self.append_records(&[Record::Event(event)])
+        self.append_records(vec![Record::Event(event)])
     }
 
-    /// Appends records in order and returns once they are synced to disk, with the seq of the
-    /// last one.
-    ///
-    /// Group commit: records appended while another batch is being written wait for the next
-    /// write, which takes them all with one `fsync`; concurrent requests then cost one sync
-    /// between them, not one each. Each write holds an exclusive lock of the file (other
-    /// processes may append too: the chain's end is re-read when the file changed).
-    pub(crate) fn append_records(&self, records: &[Record]) -> Result<u64, AuditError> {
-        if records.is_empty() {
-            return Ok(lock(&self.tail).seq);
+    /// Appends records in order and returns once they are synced to disk (see
+    /// [`AuditLog::with_sync_interval`]), with the seq of the last one. Blocking: waits for
+    /// the writer thread.
+    pub(crate) fn append_records(&self, records: Vec<Record>) -> Result<u64, AuditError> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.submit(records, Box::new(move |r| drop(tx.send(r))));
+        self.outcome(rx.recv().ok())
+    }
+
+    /// [`AuditLog::append`] for async code: the task waits for the writer without holding a
+    /// thread.
+    pub(crate) async fn append_async(&self, entries: Vec<AuditEntry>) -> Result<u64, AuditError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.submit(
+            entries.into_iter().map(Record::Screen).collect(),
+            Box::new(move |r| drop(tx.send(r))),
+        );
+        self.outcome(rx.await.ok())
+    }
+
+    fn submit(&self, records: Vec<Record>, done: Box<dyn FnOnce(Outcome) + Send>) {
+        let time = crate::clock::now_rfc3339();
+        let mut q = lock(&self.shared.queue);
+        q.waiting.push(Submission { records, time, done });
+        // Only the writer waits on `ready`, and only with an empty queue.
+        if q.waiting.len() == 1 {
+            self.shared.ready.notify_one();
         }
-        let (slot, offset) = {
-            let mut q = lock(&self.queue);
-            let offset = q.batch.records.len();
-            let now = crate::clock::now_rfc3339();
-            q.batch.records.extend(records.iter().map(|r| (r.clone(), now.clone())));
-            (q.batch.result.clone(), offset)
+    }
+
+    fn outcome(&self, r: Option<Outcome>) -> Result<u64, AuditError> {
+        let err = |m: String| AuditError::Io {
+            path: self.path.clone(),
+            source: std::io::Error::other(m),
         };
-        let last = (offset + records.len() - 1) as u64;
-        let mut q = lock(&self.queue);
-        loop {
-            if let Some(r) = slot.get() {
-                return match r {
-                    Ok(first) => Ok(first + last),
-                    Err(m) => Err(AuditError::Io {
-                        path: self.path.clone(),
-                        source: std::io::Error::other(m.clone()),
-                    }),
-                };
-            }
-            if !q.writing {
-                // Our records are in the batch being filled: write it (and whatever joined).
-                q.writing = true;
-                let batch = std::mem::take(&mut q.batch);
-                drop(q);
-                let result = self.write_batch(&batch.records).map_err(|e| e.to_string());
-                let _ = batch.result.set(result);
-                q = lock(&self.queue);
-                q.writing = false;
-                self.written.notify_all();
-                continue;
-            }
-            q = self.written.wait(q).unwrap_or_else(|p| p.into_inner());
+        match r {
+            Some(Ok(seq)) => Ok(seq),
+            Some(Err(m)) => Err(err(m)),
+            None => Err(err("the audit writer stopped".into())),
         }
     }
+}
 
-    /// Writes one batch under the file lock and syncs it. Returns the seq of its first record.
-    fn write_batch(&self, records: &[(Record, String)]) -> Result<u64, AuditError> {
-        let mut tail = lock(&self.tail);
-        let io = |source| AuditError::Io { path: self.path.clone(), source };
-        fs4::fs_std::FileExt::lock_exclusive(&tail.file).map_err(io)?;
-        let result = self.append_locked(&mut tail, records);
-        let unlocked = fs4::fs_std::FileExt::unlock(&tail.file).map_err(io);
-        let last = result?;
-        unlocked?;
-        Ok(last + 1 - records.len() as u64)
+/// The writer thread: takes everything handed over since its last round, writes it as one
+/// batch and tells each submitter the seq of its last record (or the error).
+fn writer_loop(shared: &LogShared, tail: &mut Tail, path: &Path) {
+    loop {
+        let batch = {
+            let mut q = lock(&shared.queue);
+            while q.waiting.is_empty() && !q.closed {
+                q = shared.ready.wait(q).unwrap_or_else(|p| p.into_inner());
+            }
+            if q.waiting.is_empty() {
+                return;
+            }
+            std::mem::take(&mut q.waiting)
+        };
+        let records: Vec<(&Record, &str)> =
+            batch.iter().flat_map(|s| s.records.iter().map(|r| (r, s.time.as_str()))).collect();
+        let written = if records.is_empty() {
+            Ok(tail.seq + 1)
+        } else {
+            write_batch(shared, tail, path, &records).map_err(|e| e.to_string())
+        };
+        drop(records);
+        let mut next = written.as_ref().map_or(0, |first| *first);
+        for s in batch {
+            next += s.records.len() as u64;
+            (s.done)(written.as_ref().map(|_| next - 1).map_err(Clone::clone));
+        }
     }
+}
 
-    fn append_locked(
-        &self,
-        tail: &mut Tail,
-        records: &[(Record, String)],
-    ) -> Result<u64, AuditError> {
-        let io = |source| AuditError::Io { path: self.path.clone(), source };
-        let len = tail.file.metadata().map_err(io)?.len();
-        if len != tail.len {
-            let (seq, hash) = chain_end(&mut tail.file, &self.path)?;
-            tail.seq = seq;
-            tail.last_hash = hash;
-        }
-        let mut seq = tail.seq;
-        let mut prev = tail.last_hash.clone();
-        let mut buf = String::new();
-        for (r, time) in records {
-            seq += 1;
-            let mut rec = match r {
-                Record::Screen(e) => json!({
-                    "seq": seq,
-                    "time": time,
-                    "event": "screen",
-                    "request_id": e.request_id,
-                    "key_id": e.key_id,
-                    "item": e.item,
-                    "query_hash": e.query_hash,
-                    "as_of": e.as_of,
-                    "versions": e.versions.iter().map(|v| json!({
-                        "source": v.source, "version_id": v.version_id,
-                        "published": v.published, "sha256": v.sha256,
-                    })).collect::<Vec<_>>(),
-                    "algorithm": sanctions_engine::AlgorithmId::current(),
-                    "results": e.results.iter().map(|(s, r, score)| json!({
-                        "source": s, "reference": r, "score": audit_score(*score),
-                    })).collect::<Vec<_>>(),
-                    "prev_hash": prev,
-                }),
-                Record::Event(e) => json!({
-                    "seq": seq,
-                    "time": time,
-                    "event": e.event,
-                    "actor": e.actor,
-                    "request_id": e.request_id,
-                    "detail": e.detail,
-                    "prev_hash": prev,
-                }),
-            };
-            let hash = record_hash(&prev, &rec);
-            rec["hash"] = Value::String(hash.clone());
-            canonical_into(&rec, &mut buf);
-            buf.push('\n');
-            prev = hash;
-        }
-        tail.file.write_all(buf.as_bytes()).map_err(io)?;
-        match &self.deferred {
-            Some(d) => d.dirty.store(true, Ordering::Release),
-            None => tail.file.sync_data().map_err(io)?,
-        }
-        tail.len = len + buf.len() as u64;
+/// Writes one batch under the file lock and syncs it. Returns the seq of its first record.
+fn write_batch(
+    shared: &LogShared,
+    tail: &mut Tail,
+    path: &Path,
+    records: &[(&Record, &str)],
+) -> Result<u64, AuditError> {
+    let io = |source| AuditError::Io { path: path.to_path_buf(), source };
+    fs4::fs_std::FileExt::lock_exclusive(&tail.file).map_err(io)?;
+    let result = append_locked(shared, tail, path, records);
+    let unlocked = fs4::fs_std::FileExt::unlock(&tail.file).map_err(io);
+    let last = result?;
+    unlocked?;
+    Ok(last + 1 - records.len() as u64)
+}
+
+fn append_locked(
+    shared: &LogShared,
+    tail: &mut Tail,
+    path: &Path,
+    records: &[(&Record, &str)],
+) -> Result<u64, AuditError> {
+    let io = |source| AuditError::Io { path: path.to_path_buf(), source };
+    let len = tail.file.metadata().map_err(io)?.len();
+    if len != tail.len {
+        let (seq, hash) = chain_end(&mut tail.file, path)?;
         tail.seq = seq;
-        tail.last_hash = prev;
-        Ok(seq)
+        tail.last_hash = hash;
     }
+    let mut seq = tail.seq;
+    let mut prev = tail.last_hash.clone();
+    let mut buf = String::new();
+    for &(r, time) in records {
+        seq += 1;
+        let mut rec = match r {
+            Record::Screen(e) => json!({
+                "seq": seq,
+                "time": time,
+                "event": "screen",
+                "request_id": e.request_id,
+                "key_id": e.key_id,
+                "item": e.item,
+                "query_hash": e.query_hash,
+                "as_of": e.as_of,
+                "versions": e.versions.iter().map(|v| json!({
+                    "source": v.source, "version_id": v.version_id,
+                    "published": v.published, "sha256": v.sha256,
+                })).collect::<Vec<_>>(),
+                "algorithm": sanctions_engine::AlgorithmId::current(),
+                "results": e.results.iter().map(|(s, r, score)| json!({
+                    "source": s, "reference": r, "score": audit_score(*score),
+                })).collect::<Vec<_>>(),
+                "prev_hash": prev,
+            }),
+            Record::Event(e) => json!({
+                "seq": seq,
+                "time": time,
+                "event": e.event,
+                "actor": e.actor,
+                "request_id": e.request_id,
+                "detail": e.detail,
+                "prev_hash": prev,
+            }),
+        };
+        let hash = record_hash(&prev, &rec);
+        rec["hash"] = Value::String(hash.clone());
+        canonical_into(&rec, &mut buf);
+        buf.push('\n');
+        prev = hash;
+    }
+    tail.file.write_all(buf.as_bytes()).map_err(io)?;
+    match shared.deferred.get() {
+        Some(d) => d.dirty.store(true, Ordering::Release),
+        None => tail.file.sync_data().map_err(io)?,
+    }
+    tail.len = len + buf.len() as u64;
+    tail.seq = seq;
+    tail.last_hash = prev;
+    Ok(seq)
 }
 
 /// The last line of the file (without its newline) and whether the file ends with a newline;
@@ -690,7 +738,7 @@ mod tests {
             assert_eq!(log.append(&[entry(i)]).unwrap(), i as u64 + 1);
             assert_eq!(verify_audit_log(&p).unwrap().records, i as u64 + 1, "written at once");
         }
-        let d = Arc::clone(log.deferred.as_ref().unwrap());
+        let d = Arc::clone(log.shared.deferred.get().unwrap());
         // Synced by the thread within a few intervals.
         let mut waited = 0;
         while d.dirty.load(Ordering::Acquire) && waited < 2000 {

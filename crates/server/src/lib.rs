@@ -2,7 +2,10 @@
 //! append-only audit log of every screening.
 //!
 //! The engine is synchronous and owns a SQLite connection, so the server keeps it in a mutex
-//! and calls it (and every CPU-bound screening) through `tokio::task::spawn_blocking`.
+//! and calls it through `tokio::task::spawn_blocking`. A single screening of a usual length
+//! on the current lists runs on the runtime's thread (a fraction of a millisecond); batches,
+//! long names and `as_of` queries go to the blocking pool. Audit records are written by the
+//! log's own thread; a request waits for its record without holding a thread.
 //! Screening runs on an immutable [`sanctions_engine::Snapshot`] held in a swappable cell:
 //! a reload builds the new snapshot off to the side and swaps it in, and a request in flight
 //! keeps the snapshot it started with. Requests `as_of` a date get their own snapshot, built

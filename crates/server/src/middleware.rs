@@ -57,7 +57,11 @@ pub(crate) async fn request_context(
         request_id = %id,
         method = %req.method(),
         route = %route,
-        key_id = tracing::field::Empty
+        key_id = tracing::field::Empty,
+        // Filled by the screening handlers: what was found, never what was asked.
+        hits = tracing::field::Empty,
+        versions = tracing::field::Empty,
+        audit_seq = tracing::field::Empty
     );
     let mut resp = match tokio::time::timeout(timeout, next.run(req).instrument(span.clone())).await
     {
@@ -68,12 +72,12 @@ pub(crate) async fn request_context(
         resp.headers_mut().insert(REQUEST_ID_HEADER, v);
     }
     let status = resp.status().as_u16();
-    let elapsed_ms = start.elapsed().as_millis() as u64;
+    let elapsed_us = start.elapsed().as_micros() as u64;
     span.in_scope(|| {
         if status >= 500 {
-            tracing::warn!(status, elapsed_ms, "request failed");
+            tracing::warn!(status, elapsed_us, "request failed");
         } else {
-            tracing::info!(status, elapsed_ms, "request done");
+            tracing::info!(status, elapsed_us, "request done");
         }
     });
     resp
