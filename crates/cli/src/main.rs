@@ -11,6 +11,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The error and its causes, each once: a cause whose text the message already ends with is
 /// not repeated.
 fn message(err: &anyhow::Error) -> String {
