@@ -113,54 +113,114 @@ impl AuditError {
     }
 }
 
-/// Writes `v` as canonical JSON: compact, object keys sorted bytewise.
-fn canonical_into(v: &Value, out: &mut String) {
+/// Writes `v` as canonical JSON: compact, object keys sorted bytewise. Keys and scalars are
+/// written by `serde_json`'s compact serializer, exactly as `Value`'s `Display` writes them.
+fn canonical_into(v: &Value, out: &mut Vec<u8>) {
     match v {
         Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, k) in keys.into_iter().enumerate() {
+            out.push(b'{');
+            for (i, (k, v)) in sorted(map).into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push(':');
-                canonical_into(&map[k], out);
+                write_json(out, k.as_str());
+                out.push(b':');
+                canonical_into(v, out);
             }
-            out.push('}');
+            out.push(b'}');
         }
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 canonical_into(item, out);
             }
-            out.push(']');
+            out.push(b']');
         }
-        other => out.push_str(&other.to_string()),
+        other => write_json(out, other),
+    }
+}
+
+/// The members of an object, keys in bytewise order.
+fn sorted(map: &serde_json::Map<String, Value>) -> Vec<(&String, &Value)> {
+    let mut members: Vec<(&String, &Value)> = map.iter().collect();
+    // Usually in order already (serde_json's map is sorted unless `preserve_order` is on).
+    members.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    members
+}
+
+/// Appends the compact JSON of a plain value (a string, a number, a `Value`).
+fn write_json<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
+    // Into memory, and a `Value` or a string always serialises: this cannot fail.
+    if let Err(e) = serde_json::to_writer(&mut *out, v) {
+        unreachable!("serialising JSON into memory failed: {e}");
     }
 }
 
 /// Canonical JSON of a value (compact, keys sorted).
-pub(crate) fn canonical_json(v: &Value) -> String {
-    let mut s = String::new();
-    canonical_into(v, &mut s);
-    s
+#[cfg(test)]
+fn canonical_json(v: &Value) -> String {
+    let mut out = Vec::new();
+    canonical_into(v, &mut out);
+    // Only JSON text was written, from `&str`s and serde_json's output: valid UTF-8.
+    String::from_utf8(out).unwrap_or_else(|e| unreachable!("canonical JSON is UTF-8: {e}"))
 }
 
 /// SHA-256 (hex) of the canonical JSON of a value.
 pub(crate) fn sha256_canonical(v: &Value) -> String {
-    hex(&Sha256::digest(canonical_json(v).as_bytes()))
+    let mut out = Vec::new();
+    canonical_into(v, &mut out);
+    hex(&Sha256::digest(&out))
 }
 
 fn record_hash(prev_hash: &str, without_hash: &Value) -> String {
     let mut h = Sha256::new();
     h.update(prev_hash.as_bytes());
-    h.update(canonical_json(without_hash).as_bytes());
+    let mut out = Vec::new();
+    canonical_into(without_hash, &mut out);
+    h.update(&out);
     hex(&h.finalize())
+}
+
+/// Appends the log line of a record: its canonical JSON with the member `"hash"` (the
+/// [`record_hash`] of `prev_hash` and the record as given) in its sorted place, and a newline.
+/// The record is serialised once; the same bytes as adding `hash` to it and writing
+/// [`canonical_json`]. Returns the hash.
+fn record_line(prev_hash: &str, rec: &serde_json::Map<String, Value>, out: &mut Vec<u8>) -> String {
+    let start = out.len();
+    out.push(b'{');
+    // Where the hash member goes, and whether a member follows it.
+    let mut at: Option<(usize, bool)> = None;
+    for (i, (k, v)) in sorted(rec).into_iter().enumerate() {
+        if at.is_none() && k.as_str() > "hash" {
+            at = Some((out.len(), true));
+        }
+        if i > 0 {
+            out.push(b',');
+        }
+        write_json(out, k.as_str());
+        out.push(b':');
+        canonical_into(v, out);
+    }
+    let (pos, before_another) = at.unwrap_or((out.len(), false));
+    out.push(b'}');
+    let mut h = Sha256::new();
+    h.update(prev_hash.as_bytes());
+    h.update(&out[start..]);
+    let hash = hex(&h.finalize());
+    // After `{` the member is the first one; elsewhere a comma separates it from the member
+    // written before `pos`.
+    let first = pos == start + 1;
+    let member = match (first, before_another) {
+        (true, true) => format!("\"hash\":\"{hash}\","),
+        (true, false) => format!("\"hash\":\"{hash}\""),
+        (false, _) => format!(",\"hash\":\"{hash}\""),
+    };
+    out.splice(pos..pos, member.bytes());
+    out.push(b'\n');
+    hash
 }
 
 /// A score as it is recorded: four decimals, as a double. Such a number prints the same in
@@ -564,10 +624,10 @@ fn append_locked(
     }
     let mut seq = tail.seq;
     let mut prev = tail.last_hash.clone();
-    let mut buf = String::new();
+    let mut buf = Vec::new();
     for &(r, time) in records {
         seq += 1;
-        let mut rec = match r {
+        let rec = match r {
             Record::Screen(e) => json!({
                 "seq": seq,
                 "time": time,
@@ -597,13 +657,10 @@ fn append_locked(
                 "prev_hash": prev,
             }),
         };
-        let hash = record_hash(&prev, &rec);
-        rec["hash"] = Value::String(hash.clone());
-        canonical_into(&rec, &mut buf);
-        buf.push('\n');
-        prev = hash;
+        let Value::Object(rec) = rec else { unreachable!("a record is a JSON object") };
+        prev = record_line(&prev, &rec, &mut buf);
     }
-    tail.file.write_all(buf.as_bytes()).map_err(io)?;
+    tail.file.write_all(&buf).map_err(io)?;
     match shared.deferred.get() {
         Some(d) => d.dirty.store(true, Ordering::Release),
         None => tail.file.sync_data().map_err(io)?,
@@ -725,6 +782,69 @@ mod tests {
     fn canonical() {
         let v = json!({"b": [1, {"z": null, "a": "x\"y"}], "a": 0.5});
         assert_eq!(canonical_json(&v), r#"{"a":0.5,"b":[1,{"a":"x\"y","z":null}]}"#);
+    }
+
+    /// The canonical form as first written: every key and scalar through `Value`'s
+    /// `Display`. The faster writer must give the same bytes (hashes in existing logs).
+    fn canonical_by_display(v: &Value) -> String {
+        match v {
+            Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort();
+                let members: Vec<String> = keys
+                    .into_iter()
+                    .map(|k| {
+                        format!("{}:{}", Value::String(k.clone()), canonical_by_display(&map[k]))
+                    })
+                    .collect();
+                format!("{{{}}}", members.join(","))
+            }
+            Value::Array(items) => {
+                let items: Vec<String> = items.iter().map(canonical_by_display).collect();
+                format!("[{}]", items.join(","))
+            }
+            other => other.to_string(),
+        }
+    }
+
+    fn tricky() -> Value {
+        json!({
+            "é": "ünïcödé \u{1F600} \u{7f} \u{0} \\ \" \n\t/",
+            "Z": [0.1, 1e-7, 1.5e300, -0.0, 12345678901234567890u64, -9, true, false, null],
+            "a": {"y": {}, "x": [], "": ""},
+            "score": audit_score(0.912_345_7),
+            "prev_hash": GENESIS_HASH,
+        })
+    }
+
+    #[test]
+    fn canonical_is_the_display_form() {
+        let v = tricky();
+        assert_eq!(canonical_json(&v), canonical_by_display(&v));
+        assert_eq!(sha256_canonical(&v), hex(&Sha256::digest(canonical_by_display(&v))));
+    }
+
+    /// A record's line is its canonical JSON with its hash added, wherever `hash` sorts.
+    #[test]
+    fn record_line_inserts_the_hash_in_place() {
+        let cases = [
+            tricky(),
+            json!({"event": "screen", "item": null, "seq": 1}),
+            json!({"a": 1}),
+            json!({"z": 1}),
+            json!({"hasg": 1, "hasi": 2}),
+            json!({}),
+        ];
+        for rec in cases {
+            let Value::Object(map) = &rec else { unreachable!() };
+            let mut out = b"earlier line\n".to_vec();
+            let hash = record_line("prev", map, &mut out);
+            assert_eq!(hash, record_hash("prev", &rec));
+            let mut with = rec.clone();
+            with["hash"] = Value::String(hash);
+            let want = format!("earlier line\n{}\n", canonical_by_display(&with));
+            assert_eq!(String::from_utf8(out).unwrap(), want, "{rec}");
+        }
     }
 
     /// With a deferred sync the records are written before `append` returns (another reader
