@@ -209,7 +209,7 @@ fn audit_entry(ctx: &Ctx, item: Option<usize>, c: &Checked, r: &ScreenResult) ->
 }
 
 /// Longest name screened on the runtime's own thread (see [`one`]), in bytes.
-const INLINE_NAME_BYTES: usize = 128;
+const INLINE_NAME_BYTES: usize = 64;
 
 /// `POST /v1/screen`.
 ///
