@@ -387,6 +387,10 @@ pub fn append_audit_event(path: &Path, event: AuditEvent) -> Result<u64, AuditEr
 /// concurrent requests then cost one sync between them, and waiting for it takes no thread.
 /// Each write holds an exclusive lock of the file (other processes may append too: the
 /// chain's end is re-read when the file changed).
+///
+/// With a deferred sync ([`AuditLog::with_sync_interval`]) there is no `fsync` to share before
+/// answering, so callers write their records themselves, one at a time under the tail's lock,
+/// and the writer thread stays idle.
 pub(crate) struct AuditLog {
     path: PathBuf,
     shared: Arc<LogShared>,
@@ -399,8 +403,11 @@ struct LogShared {
     queue: Mutex<Queue>,
     /// Signalled when a submission arrives or the log closes.
     ready: Condvar,
-    /// Set once by [`AuditLog::with_sync_interval`]: batches are then synced by that thread.
+    /// Set once by [`AuditLog::with_sync_interval`]: batches are then synced by that thread,
+    /// and appended by the callers themselves (nothing to wait for but the write).
     deferred: OnceLock<Arc<Deferred>>,
+    /// The file and where its chain ends; held while a batch is written.
+    tail: Mutex<Tail>,
 }
 
 /// The deferred sync's shared state: whether something was written since the last sync.
@@ -466,12 +473,12 @@ impl AuditLog {
             queue: Mutex::new(Queue::default()),
             ready: Condvar::new(),
             deferred: OnceLock::new(),
+            tail: Mutex::new(Tail { file, seq, last_hash, len }),
         });
-        let mut tail = Tail { file, seq, last_hash, len };
         let (s, p) = (Arc::clone(&shared), path.to_path_buf());
         let writer = std::thread::Builder::new()
             .name("audit-writer".into())
-            .spawn(move || writer_loop(&s, &mut tail, &p))
+            .spawn(move || writer_loop(&s, &p))
             .map_err(io)?;
         Ok(AuditLog { path: path.to_path_buf(), shared, writer: Some(writer) })
     }
@@ -524,6 +531,9 @@ impl AuditLog {
     /// [`AuditLog::with_sync_interval`]), with the seq of the last one. Blocking: waits for
     /// the writer thread.
     pub(crate) fn append_records(&self, records: Vec<Record>) -> Result<u64, AuditError> {
+        if self.shared.deferred.get().is_some() {
+            return self.append_now(&records);
+        }
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         self.submit(records, Box::new(move |r| drop(tx.send(r))));
         self.outcome(rx.recv().ok())
@@ -532,12 +542,30 @@ impl AuditLog {
     /// [`AuditLog::append`] for async code: the task waits for the writer without holding a
     /// thread.
     pub(crate) async fn append_async(&self, entries: Vec<AuditEntry>) -> Result<u64, AuditError> {
+        if self.shared.deferred.get().is_some() {
+            let records: Vec<Record> = entries.into_iter().map(Record::Screen).collect();
+            return self.append_now(&records);
+        }
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.submit(
             entries.into_iter().map(Record::Screen).collect(),
             Box::new(move |r| drop(tx.send(r))),
         );
         self.outcome(rx.await.ok())
+    }
+
+    /// With a deferred sync: writes the records here and now (a write to the operating
+    /// system, no `fsync` to share), instead of handing them to the writer thread and waiting
+    /// for it to wake up.
+    fn append_now(&self, records: &[Record]) -> Result<u64, AuditError> {
+        let time = crate::clock::now_rfc3339();
+        let records: Vec<(&Record, &str)> = records.iter().map(|r| (r, time.as_str())).collect();
+        let mut tail = lock(&self.shared.tail);
+        if records.is_empty() {
+            return Ok(tail.seq);
+        }
+        let first = write_batch(&self.shared, &mut tail, &self.path, &records)?;
+        Ok(first + records.len() as u64 - 1)
     }
 
     fn submit(&self, records: Vec<Record>, done: Box<dyn FnOnce(Outcome) + Send>) {
@@ -565,7 +593,7 @@ impl AuditLog {
 
 /// The writer thread: takes everything handed over since its last round, writes it as one
 /// batch and tells each submitter the seq of its last record (or the error).
-fn writer_loop(shared: &LogShared, tail: &mut Tail, path: &Path) {
+fn writer_loop(shared: &LogShared, path: &Path) {
     loop {
         let batch = {
             let mut q = lock(&shared.queue);
@@ -579,11 +607,13 @@ fn writer_loop(shared: &LogShared, tail: &mut Tail, path: &Path) {
         };
         let records: Vec<(&Record, &str)> =
             batch.iter().flat_map(|s| s.records.iter().map(|r| (r, s.time.as_str()))).collect();
+        let mut tail = lock(&shared.tail);
         let written = if records.is_empty() {
             Ok(tail.seq + 1)
         } else {
-            write_batch(shared, tail, path, &records).map_err(|e| e.to_string())
+            write_batch(shared, &mut tail, path, &records).map_err(|e| e.to_string())
         };
+        drop(tail);
         drop(records);
         let mut next = written.as_ref().map_or(0, |first| *first);
         for s in batch {
@@ -933,9 +963,61 @@ mod tests {
 
     #[test]
     fn concurrent_appends_share_syncs_and_keep_the_chain() {
+        concurrent_appends_keep_the_chain(None);
+    }
+
+    /// With a deferred sync each caller writes its own records under the tail's lock.
+    #[test]
+    fn concurrent_deferred_appends_keep_the_chain() {
+        concurrent_appends_keep_the_chain(Some(Duration::from_millis(2)));
+    }
+
+    /// Tasks waiting for their records (both modes) get their own seq; the chain verifies.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn async_appends_keep_the_chain() {
+        for sync_interval in [None, Some(Duration::from_millis(2))] {
+            let dir = tempfile::tempdir().unwrap();
+            let p = dir.path().join("a.jsonl");
+            let log = AuditLog::open(&p).unwrap();
+            let log = Arc::new(match sync_interval {
+                Some(i) => log.with_sync_interval(i).unwrap(),
+                None => log,
+            });
+            let tasks: Vec<_> = (0..16)
+                .map(|t| {
+                    let log = log.clone();
+                    tokio::spawn(async move {
+                        let mut seqs = Vec::new();
+                        for i in 0..20 {
+                            seqs.push(log.append_async(vec![entry(t * 100 + i)]).await.unwrap());
+                        }
+                        seqs
+                    })
+                })
+                .collect();
+            let mut seqs = Vec::new();
+            for t in tasks {
+                let mine = t.await.unwrap();
+                assert!(mine.windows(2).all(|w| w[0] < w[1]), "in order: {mine:?}");
+                seqs.extend(mine);
+            }
+            seqs.sort_unstable();
+            assert_eq!(seqs, (1..=320).collect::<Vec<u64>>(), "{sync_interval:?}");
+            assert_eq!(log.append_async(vec![]).await.unwrap(), 320, "nothing to add");
+            drop(log);
+            assert_eq!(verify_audit_log(&p).unwrap().records, 320);
+        }
+    }
+
+    fn concurrent_appends_keep_the_chain(sync_interval: Option<Duration>) {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.jsonl");
-        let log = Arc::new(AuditLog::open(&p).unwrap());
+        let log = AuditLog::open(&p).unwrap();
+        let log = match sync_interval {
+            Some(i) => log.with_sync_interval(i).unwrap(),
+            None => log,
+        };
+        let log = Arc::new(log);
         let threads: Vec<_> = (0..8)
             .map(|t| {
                 let log = log.clone();
