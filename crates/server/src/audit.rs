@@ -571,6 +571,12 @@ impl AuditLog {
     fn submit(&self, records: Vec<Record>, done: Box<dyn FnOnce(Outcome) + Send>) {
         let time = crate::clock::now_rfc3339();
         let mut q = lock(&self.shared.queue);
+        if q.closed {
+            // The writer is gone (it panicked): fail at once rather than wait for ever.
+            drop(q);
+            done(Err("the audit writer stopped".into()));
+            return;
+        }
         q.waiting.push(Submission { records, time, done });
         // Only the writer waits on `ready`, and only with an empty queue.
         if q.waiting.len() == 1 {
@@ -594,6 +600,23 @@ impl AuditLog {
 /// The writer thread: takes everything handed over since its last round, writes it as one
 /// batch and tells each submitter the seq of its last record (or the error).
 fn writer_loop(shared: &LogShared, path: &Path) {
+    /// If the writer panics, the log closes: what waits and what comes later fails at once.
+    struct FailOnPanic<'a>(&'a LogShared);
+    impl Drop for FailOnPanic<'_> {
+        fn drop(&mut self) {
+            if std::thread::panicking() {
+                let waiting = {
+                    let mut q = lock(&self.0.queue);
+                    q.closed = true;
+                    std::mem::take(&mut q.waiting)
+                };
+                for s in waiting {
+                    (s.done)(Err("the audit writer stopped".into()));
+                }
+            }
+        }
+    }
+    let _guard = FailOnPanic(shared);
     loop {
         let batch = {
             let mut q = lock(&shared.queue);
@@ -901,6 +924,21 @@ mod tests {
         assert!(!d.dirty.load(Ordering::Acquire), "dropping the log syncs what is left");
         assert!(d.closed.load(Ordering::Acquire));
         assert_eq!(verify_audit_log(&p).unwrap().records, 5);
+    }
+
+    /// Once the writer is gone, appends fail at once instead of waiting for ever.
+    #[test]
+    fn appends_fail_once_the_writer_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.jsonl");
+        let log = AuditLog::open(&p).unwrap();
+        assert_eq!(log.append(&[entry(0)]).unwrap(), 1);
+        // What the writer's panic guard does.
+        lock(&log.shared.queue).closed = true;
+        let e = log.append(&[entry(1)]).unwrap_err();
+        assert!(e.to_string().contains("the audit writer stopped"), "{e}");
+        drop(log);
+        assert_eq!(verify_audit_log(&p).unwrap().records, 1);
     }
 
     #[test]

@@ -228,7 +228,13 @@ pub(crate) async fn one(
     let current = if checked.as_of.is_none() { state.current() } else { None };
     let (checked, result) = match current {
         Some(snapshot) if checked.req.name.len() <= INLINE_NAME_BYTES => {
-            let result = snapshot.screen(&checked.req);
+            // A panic is answered `internal`, as from the blocking pool, not a dropped
+            // connection.
+            let screened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                snapshot.screen(&checked.req)
+            }));
+            let result =
+                screened.map_err(|_| ApiError::internal(anyhow::anyhow!("screening panicked")))?;
             (checked, result)
         }
         current => {
