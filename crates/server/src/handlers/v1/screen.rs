@@ -216,8 +216,8 @@ const INLINE_NAME_BYTES: usize = 64;
 /// A query of a usual length on the current lists is screened right here, on the runtime's
 /// thread: that takes a fraction of a millisecond, less than handing it to the blocking pool
 /// and back. Long names and `as_of` queries (which may build a snapshot from the store) go to
-/// the blocking pool. The audit record is then handed to the log's writer, and the task waits
-/// for it to be on disk without holding a thread.
+/// the blocking pool. The audit record is then appended; the task waits for it to be on disk
+/// (or, with a deferred sync, written) without holding a thread.
 pub(crate) async fn one(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -257,15 +257,15 @@ pub(crate) async fn one(
         .append_async(vec![audit_entry(&ctx, None, &checked, &result)])
         .await
         .map_err(ApiError::internal)?;
-    record_outcome(result.hits.len(), &result, seq);
+    record_outcome(&result, seq);
     Ok(Json(Answer { query_hash: checked.query_hash, as_of: checked.as_of, result }))
 }
 
 /// Puts what a screening found on the request's log line (`request done`): the number of
 /// hits, the list versions and the audit record, never the name.
-fn record_outcome(hits: usize, result: &ScreenResult, seq: u64) {
+fn record_outcome(result: &ScreenResult, seq: u64) {
     let span = tracing::Span::current();
-    span.record("hits", hits);
+    span.record("hits", result.hits.len());
     span.record(
         "versions",
         tracing::field::debug(result.versions.iter().map(|v| v.version_id).collect::<Vec<_>>()),
