@@ -530,6 +530,36 @@ fn credit_names(
     }
 }
 
+/// Above this many, passing name ids are put in order through a bit set instead of a sort.
+const SORT_IDS_MAX: usize = 32;
+
+/// Sorts `ids` (distinct, below `count`): a sort when they are few, else through `bits` (one bit
+/// per id, left clear), which costs a word per 64 ids between the smallest and the largest.
+fn sort_ids(ids: &mut Vec<u64>, bits: &mut Vec<u64>, count: usize) {
+    if ids.len() <= SORT_IDS_MAX {
+        ids.sort_unstable();
+        return;
+    }
+    if bits.len() < count.div_ceil(64) {
+        *bits = vec![0; count.div_ceil(64)];
+    }
+    let (mut lo, mut hi) = (usize::MAX, 0);
+    for &id in ids.iter() {
+        let w = id as usize / 64;
+        bits[w] |= 1 << (id % 64);
+        lo = lo.min(w);
+        hi = hi.max(w);
+    }
+    ids.clear();
+    for (w, word) in bits[lo..=hi].iter_mut().enumerate() {
+        let mut b = std::mem::take(word);
+        while b != 0 {
+            ids.push(((lo + w) * 64) as u64 + u64::from(b.trailing_zeros()));
+            b &= b - 1;
+        }
+    }
+}
+
 /// A name's running bound during retrieval, and the mark of the last unit that credited it:
 /// `base + unit` for the current query ([`Scratch::acc_base`]); a mark below the base is
 /// left from an earlier query (the bound is then 0), so nothing is reset between queries.
@@ -555,8 +585,10 @@ struct Scratch {
     /// Words reached by the current unit's keys that credit names: their similarity's bits
     /// (positive, so ordered as the similarities), then the word id.
     reached: Vec<u64>,
-    /// Name ids and bound bits of the names passing retrieval.
+    /// Ids of the names passing retrieval.
     passing: Vec<u64>,
+    /// One bit per name id, all clear between queries ([`sort_ids`]).
+    pass_bits: Vec<u64>,
     /// The buffers of the last query's candidates, for the next one.
     spare: Candidates,
     /// Every query unit prepared for comparisons ([`WordPattern`]).
@@ -1183,16 +1215,13 @@ impl Index {
                 credit_names(acc, self.word_names(wid), w * sim, base, mark, need, passing);
             }
         }
-        // Name ids run in (entity, position) order, so sorting (id, bound bits) sorts by
-        // entity and position.
-        let Scratch { acc, passing, .. } = &mut *s;
-        for p in passing.iter_mut() {
-            *p = (*p << 32) | u64::from(acc[*p as usize].bound.to_bits());
-        }
-        passing.sort_unstable();
+        // Name ids run in (entity, position) order, so in id order the names come by entity
+        // and position.
+        let Scratch { acc, passing, pass_bits, .. } = &mut *s;
+        sort_ids(passing, pass_bits, self.names.len());
         for &p in passing.iter() {
-            let (e, local) = self.names[(p >> 32) as usize];
-            let b = f32::from_bits(p as u32);
+            let (e, local) = self.names[p as usize];
+            let b = acc[p as usize].bound;
             out.names.push(local);
             let end = out.names.len();
             match out.list.last_mut() {
@@ -1715,6 +1744,31 @@ mod tests {
                 idx.memo.iter().skip(kind).step_by(MEMO_KINDS).any(|m| m.get().is_some()),
                 "kind {kind}"
             );
+        }
+    }
+
+    /// `sort_ids` puts distinct ids in order, few or many (through the bit set, left clear for
+    /// the next call), as a sort does.
+    #[test]
+    fn sort_ids_sorts() {
+        let (mut bits, mut x) = (Vec::new(), 0x9e37_79b9_7f4a_7c15u64);
+        for round in 0..200 {
+            let count = 1 + round * 37;
+            let mut ids: Vec<u64> = Vec::new();
+            for _ in 0..(round % 90) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let id = x % count as u64;
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+            let mut want = ids.clone();
+            want.sort_unstable();
+            sort_ids(&mut ids, &mut bits, count);
+            assert_eq!(ids, want, "{round}");
+            assert!(bits.iter().all(|&b| b == 0), "{round}");
         }
     }
 
