@@ -996,7 +996,7 @@ impl Index {
     pub fn candidates_at(&self, query: &Query, threshold: f32) -> Vec<usize> {
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
-            let candidates = self.candidates_in(query, threshold, &mut s);
+            let candidates = self.candidates_in(query, threshold, &mut s, true);
             let entities = candidates.list.iter().map(|c| c.entity).collect();
             s.spare = candidates;
             entities
@@ -1104,8 +1104,16 @@ impl Index {
         }
     }
 
-    /// Fills `s.units` with the similarities of every query unit and returns the candidates.
-    fn candidates_in(&self, query: &Query, threshold: f32, s: &mut Scratch) -> Candidates {
+    /// Fills `s.units` with the similarities of every query unit and returns the candidates:
+    /// the `max_candidates` of best bound (ties: lower entity first), in that order when
+    /// `ordered` (else in no particular order: screening sorts its hits by score alone).
+    fn candidates_in(
+        &self,
+        query: &Query,
+        threshold: f32,
+        s: &mut Scratch,
+        ordered: bool,
+    ) -> Candidates {
         let mut out = std::mem::take(&mut s.spare);
         out.list.clear();
         out.names.clear();
@@ -1232,14 +1240,21 @@ impl Index {
                 _ => out.list.push(Candidate { entity: e as usize, names: end - 1..end, bound: b }),
             }
         }
-        // Entities are distinct: a total order, so an unstable sort gives the same order.
-        out.list.sort_unstable_by(|a, b| {
+        // Entities are distinct: a total order, so an unstable sort gives the same order, and
+        // selecting the first `max_candidates` the same set.
+        let order = |a: &Candidate, b: &Candidate| {
             b.bound
                 .partial_cmp(&a.bound)
                 .unwrap_or(std::cmp::Ordering::Equal)
                 .then(a.entity.cmp(&b.entity))
-        });
-        out.list.truncate(self.retrieval.max_candidates);
+        };
+        let max = self.retrieval.max_candidates;
+        if ordered {
+            out.list.sort_unstable_by(order);
+        } else if out.list.len() > max && max > 0 {
+            out.list.select_nth_unstable_by(max - 1, order);
+        }
+        out.list.truncate(max);
         out
     }
 
@@ -1430,7 +1445,7 @@ impl Index {
         let query = self.prepare(req);
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
-            let candidates = self.candidates_in(&query, req.threshold, &mut s);
+            let candidates = self.candidates_in(&query, req.threshold, &mut s, false);
             // Scores first (no explanation), explanations for the hits returned only; a
             // candidate whose bound cannot reach the threshold is not aligned at all.
             let mut scored: Vec<(&Candidate, f32, usize)> = Vec::new();
@@ -1604,7 +1619,7 @@ mod tests {
                     ScreenRequest { name: q.into(), threshold, limit: 10, ..Default::default() };
                 let query = idx.prepare(&r);
                 let mut s = Scratch::default();
-                let c = idx.candidates_in(&query, threshold, &mut s);
+                let c = idx.candidates_in(&query, threshold, &mut s, true);
                 let Scratch { table, rows, pats, .. } = &mut s;
                 for cand in &c.list {
                     let names = c.names(cand);
@@ -1670,7 +1685,7 @@ mod tests {
         threshold: f32,
     ) -> (Vec<(usize, u32, Vec<u16>)>, Vec<(usize, u32, u32, MatchKind)>) {
         let mut s = Scratch::default();
-        let c = idx.candidates_in(query, threshold, &mut s);
+        let c = idx.candidates_in(query, threshold, &mut s, true);
         let cands =
             c.list.iter().map(|x| (x.entity, x.bound.to_bits(), c.names(x).to_vec())).collect();
         let t = &s.table;
@@ -1770,6 +1785,43 @@ mod tests {
             assert_eq!(ids, want, "{round}");
             assert!(bits.iter().all(|&b| b == 0), "{round}");
         }
+    }
+
+    /// Screening takes its candidates unordered (its hits are sorted by score and entity): the
+    /// same candidates, with the same bounds and names, as the ordered list, also when only the
+    /// best `max_candidates` are kept.
+    #[test]
+    fn unordered_candidates_are_the_same() {
+        let mut entities = fixture_entities();
+        for i in 0..12 {
+            let name = format!("Mohammad Omar Akhund {}", ["Baradar", "Khan", "Hassan"][i % 3]);
+            entities.push(person(&format!("Y{i}"), &[&name, "Omar Akhund"]));
+        }
+        let mut checked = 0;
+        for max_candidates in [1, 2, 3, 5, 200] {
+            let cfg = RetrievalConfig { max_candidates, ..RetrievalConfig::default() };
+            let idx = Index::build_with(entities.clone(), Algorithm::default(), cfg);
+            for q in ["Mohammad Omar", "Omar Akhund Khan", "Mohamad Hassan", "Amir Khan", "Omar"] {
+                for threshold in [0.8, 0.5, 0.0] {
+                    let query = idx.prepare(&ScreenRequest { name: q.into(), ..req("") });
+                    let mut s = Scratch::default();
+                    let key = |c: &Candidates| {
+                        let mut v: Vec<_> = c
+                            .list
+                            .iter()
+                            .map(|x| (x.entity, x.bound.to_bits(), c.names(x).to_vec()))
+                            .collect();
+                        v.sort();
+                        v
+                    };
+                    let ordered = idx.candidates_in(&query, threshold, &mut s, true);
+                    let unordered = idx.candidates_in(&query, threshold, &mut s, false);
+                    assert_eq!(key(&ordered), key(&unordered), "{q} {threshold} {max_candidates}");
+                    checked += usize::from(ordered.list.len() == max_candidates);
+                }
+            }
+        }
+        assert!(checked > 10, "{checked} cut to max_candidates");
     }
 
     /// The per-thread scratch (marks, stamps, table, candidate buffers) carries nothing from
