@@ -322,7 +322,11 @@ impl SimTable {
             self.stamp = 1;
         }
         self.units = units;
-        self.cells[..self.used].fill(UNSET);
+        // Unset is a negative value (the `how` of an unset cell is never read): one store a
+        // cell instead of two.
+        for c in &mut self.cells[..self.used] {
+            c.value = UNSET.value;
+        }
         self.used = 0;
     }
 
