@@ -37,7 +37,7 @@ use sanctions_model::{Entity, EntityKind, NameQuality, PartialDate, Script};
 use sanctions_score::{
     Algorithm, Alignment, CandidateAttrs, CandidateName, Explanation, MatchKind, NameConfig,
     PreparedName, Query, ShapeCheck, SimLookup, WordPattern, WordShape, WordSim, align_score_with,
-    align_with, attributes,
+    align_with, attributes, lengths_may_reach_glued_min,
 };
 use sanctions_text::{Token, TokenClass, country_code, detect_script, tokenize};
 
@@ -268,6 +268,9 @@ pub struct Index {
     memo_bytes: AtomicUsize,
     /// False only in tests comparing with fresh retrieval.
     memo_on: bool,
+    /// False only in tests comparing the candidate bounds with every glued option compared
+    /// ([`SimTable::set_glued_ranges`]).
+    ranges_on: bool,
 }
 
 /// Similarities of every query unit (a word, or two adjacent words glued) with the vocabulary
@@ -283,6 +286,16 @@ struct SimTable {
     /// Per vocabulary word: its row, and its best options for the candidate bounds
     /// ([`Index::name_bound`]), side by side (one cache line for both).
     word_best: Vec<WordBest>,
+    /// Whether the fields below hold the current query ([`SimTable::set_glued_ranges`]).
+    ranges: bool,
+    /// The lengths of a listed word some query glued pair may reach GLUED_MIN with by the
+    /// lengths alone, `[lowest, highest]`, and a bit per query glued pair at the low six bits of
+    /// its [`WordShape::key_id`]...
+    glued_range: [u32; 2],
+    glued_keys: u64,
+    /// ...and the same of a listed glued pair against the query words from GLUED_MIN_LEN.
+    long_range: [u32; 2],
+    long_keys: u64,
 }
 
 /// What the candidate bounds need of one vocabulary word for the current query, made once per
@@ -322,12 +335,59 @@ impl SimTable {
             self.stamp = 1;
         }
         self.units = units;
+        self.ranges = false;
         // Unset is a negative value (the `how` of an unset cell is never read): one store a
         // cell instead of two.
         for c in &mut self.cells[..self.used] {
             c.value = UNSET.value;
         }
         self.used = 0;
+    }
+
+    /// Sets the length ranges and key bits of the current query's glued pairs and long words
+    /// ([`SimTable::glued_range`]); none when `on` is false.
+    fn set_glued_ranges(&mut self, q: &PreparedName, pats: &[WordPattern], on: bool) {
+        self.ranges = on;
+        // The lengths a unit of length `l` may reach GLUED_MIN with: one interval from
+        // `l - l / 3` (`lengths_may_reach_glued_min`).
+        let interval = |l: u32| {
+            let mut hi = l;
+            while lengths_may_reach_glued_min(l, hi + 1) {
+                hi += 1;
+            }
+            (l - l / 3, hi)
+        };
+        let (mut range, mut keys) = ([u32::MAX, 0], 0u64);
+        for (g, gl) in q.glued.iter().enumerate() {
+            if gl.text.len() >= sanctions_score::GLUED_MIN_LEN {
+                let shape = pats[q.tokens.len() + g].shape();
+                let (lo, hi) = interval(shape.text_len());
+                range = [range[0].min(lo), range[1].max(hi)];
+                keys |= 1 << (shape.key_id() & 63);
+            }
+        }
+        (self.glued_range, self.glued_keys) = (range, keys);
+        let (mut range, mut keys) = ([u32::MAX, 0], 0u64);
+        for (t, pat) in q.tokens.iter().zip(pats) {
+            if t.text.len() >= sanctions_score::GLUED_MIN_LEN {
+                let (lo, hi) = interval(pat.shape().text_len());
+                range = [range[0].min(lo), range[1].max(hi)];
+                keys |= 1 << (pat.shape().key_id() & 63);
+            }
+        }
+        (self.long_range, self.long_keys) = (range, keys);
+    }
+
+    /// True when no query unit of a kind (its `range` and `keys`: [`SimTable::glued_range`])
+    /// can reach GLUED_MIN with `w` in a query not transliterated (`qt`): the lengths rule
+    /// every pair out, and no unit has the word's key.
+    #[inline]
+    fn rules_out(&self, qt: bool, w: &Word, range: [u32; 2], keys: u64) -> bool {
+        let l = w.shape.text_len();
+        self.ranges
+            && !(qt || w.transliterated)
+            && (l < range[0] || l > range[1])
+            && keys & (1 << (w.shape.key_id() & 63)) == 0
     }
 
     /// The offset of `word`'s row, made now if the query has not met the word yet.
@@ -419,7 +479,13 @@ impl SimTable {
                 has |= 1 << i;
             }
         }
-        for (g, gl) in q.glued.iter().enumerate() {
+        // A glued option is 0 below GLUED_MIN: none when every query glued pair is ruled out.
+        let glued = if self.rules_out(qt, w, self.glued_range, self.glued_keys) {
+            &[][..]
+        } else {
+            &q.glued[..]
+        };
+        for (g, gl) in glued.iter().enumerate() {
             if gl.text.len() < sanctions_score::GLUED_MIN_LEN {
                 continue;
             }
@@ -453,7 +519,13 @@ impl SimTable {
         let w = &words[word as usize];
         let qt = q.transliterated;
         let (mut best, mut has) = (0.0f32, 0u64);
-        for (i, (t, pat)) in q.tokens.iter().zip(pats).enumerate() {
+        // None when every query word is ruled out.
+        let tokens = if self.rules_out(qt, w, self.long_range, self.long_keys) {
+            &[][..]
+        } else {
+            &q.tokens[..]
+        };
+        for (i, (t, pat)) in tokens.iter().zip(pats).enumerate() {
             if t.text.len() < sanctions_score::GLUED_MIN_LEN {
                 continue;
             }
@@ -934,6 +1006,7 @@ impl Index {
             memo_entries: AtomicUsize::new(0),
             memo_bytes: AtomicUsize::new(0),
             memo_on: true,
+            ranges_on: true,
         }
     }
 
@@ -1229,7 +1302,8 @@ impl Index {
         }
         // Name ids run in (entity, position) order, so in id order the names come by entity
         // and position.
-        let Scratch { acc, passing, pass_bits, .. } = &mut *s;
+        let Scratch { acc, passing, pass_bits, table, pats, .. } = &mut *s;
+        table.set_glued_ranges(q, pats, self.ranges_on);
         sort_ids(passing, pass_bits, self.names.len());
         for &p in passing.iter() {
             let (e, local) = self.names[p as usize];
@@ -1826,6 +1900,55 @@ mod tests {
             }
         }
         assert!(checked > 10, "{checked} cut to max_candidates");
+    }
+
+    /// The glued options ruled out by lengths and keys ([`SimTable::set_glued_ranges`]) are
+    /// never options: every candidate name's bound is the same, bit for bit, as with every
+    /// glued option compared, and so are the hits.
+    #[test]
+    fn glued_ranges_change_no_bound() {
+        let mut entities = fixture_entities();
+        entities
+            .push(person("X3", &["عبد الغني برادر", "ABDULGHANI BARADAR", "Abdul Ghanibaradar"]));
+        entities.push(person("X5", &["Mohammadomar Akhund", "Hassan Akhundzada", "Amirkhan"]));
+        let idx = Index::build(entities.clone());
+        let mut plain = Index::build(entities);
+        plain.ranges_on = false;
+        let words: Vec<String> = idx.words.iter().map(|w| w.text.to_string()).collect();
+        let mut queries: Vec<String> =
+            words.windows(2).map(|w| format!("{} {}", w[0], w[1])).collect();
+        queries.extend(words.windows(3).map(|w| format!("{} {} {}", w[0], w[1], w[2])));
+        queries.extend(
+            ["Abdul Ghani Baradar", "Mohammad Omar Akhund", "Amir Khan", "Hasan Akhundzade"]
+                .map(String::from),
+        );
+        queries.extend(["عبد الغني برادر", "محمد عمر"].map(String::from));
+        let (mut bounds, mut skipped) = (0, 0);
+        for q in &queries {
+            for threshold in [0.8, 0.3] {
+                let r = ScreenRequest { name: q.clone(), threshold, ..req("") };
+                let query = idx.prepare(&r);
+                let (mut a, mut b) = (Scratch::default(), Scratch::default());
+                let ca = idx.candidates_in(&query, threshold, &mut a, true);
+                let cb = plain.candidates_in(&query, threshold, &mut b, true);
+                let cfg = &idx.algorithm.config.name;
+                for c in &ca.list {
+                    for &local in ca.names(c) {
+                        let name = idx.records[c.entity].first_name + u32::from(local);
+                        let Scratch { table, pats, best, .. } = &mut a;
+                        let x = idx.name_bound(&query.name, name, cfg, table, pats, best);
+                        let Scratch { table, pats, best, .. } = &mut b;
+                        let y = plain.name_bound(&query.name, name, cfg, table, pats, best);
+                        assert_eq!(x.to_bits(), y.to_bits(), "{q} {threshold}");
+                        bounds += 1;
+                    }
+                }
+                skipped += usize::from(a.table.ranges && a.table.glued_range[0] > 1);
+                assert_eq!(cb.list.len(), ca.list.len());
+                assert_eq!(format!("{:?}", idx.screen(&r)), format!("{:?}", plain.screen(&r)));
+            }
+        }
+        assert!(bounds > 300 && skipped > 100, "{bounds} bounds, {skipped}");
     }
 
     /// The per-thread scratch (marks, stamps, table, candidate buffers) carries nothing from

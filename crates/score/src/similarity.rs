@@ -457,6 +457,18 @@ impl WordShape {
         self.mask
     }
 
+    /// The length of the text in bytes.
+    pub fn text_len(&self) -> u32 {
+        self.len
+    }
+
+    /// The key's length and hash in one number: equal for equal keys (and rarely for others).
+    /// Unless two shapes have the same `key_id`, [`lengths_may_reach_glued_min`] of their
+    /// lengths can rule the pair out.
+    pub fn key_id(&self) -> u64 {
+        (u64::from(self.key_len) << 32) | u64::from(self.key_hash)
+    }
+
     /// True when the key holds a `v` or a `y` ([`has_vy`]).
     pub fn key_vy(&self) -> bool {
         self.key_vy
@@ -504,6 +516,15 @@ impl WordShape {
     }
 }
 
+/// False when, unless their shapes have the same [`WordShape::key_id`] or the pair is
+/// transliterated, words of these lengths (in bytes) cannot reach [`crate::GLUED_MIN`]
+/// ([`WordPattern::may_reach_glued_min`] on lengths alone). For a word of length `a`, the
+/// lengths `b` it allows are one interval, from `a - a / 3` up.
+#[inline]
+pub fn lengths_may_reach_glued_min(a: u32, b: u32) -> bool {
+    a.abs_diff(b) <= a.max(b) / 3
+}
+
 /// What [`WordPattern::check`] can tell of a pair from the shapes alone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ShapeCheck {
@@ -541,6 +562,11 @@ impl WordPattern {
     /// True when the key holds a `v` or a `y` ([`has_vy`]).
     pub fn key_vy(&self) -> bool {
         self.shape.key_vy
+    }
+
+    /// The word's [`WordShape`].
+    pub fn shape(&self) -> &WordShape {
+        &self.shape
     }
 
     /// Prepares `text` with its variant key `key`.
@@ -828,6 +854,40 @@ mod tests {
         }
         assert!(rejected * 3 > pairs, "{rejected} of {pairs}");
         assert!(without_vy > 100, "only {without_vy} pairs of keys equal without v / y");
+    }
+
+    /// The length rule agrees with the shapes' glued check: a pair it rules out, with keys of
+    /// different `key_id`, not transliterated, is out of `may_reach_glued_min`; and the
+    /// lengths it allows form the interval it documents.
+    #[test]
+    fn glued_length_rule_is_safe() {
+        let mut words: Vec<String> =
+            "a m al ali amir omar muhammad mohammad abdulghani yusuf ltd x1234567 hassan hussein"
+                .split(' ')
+                .map(str::to_string)
+                .collect();
+        words.extend(random_words(0x2545_f491_4f6c_dd1d, 800, 16, b"ahmdlnuvyibrs"));
+        let mut ruled_out = 0;
+        for a in &words {
+            let ka = skeleton(a);
+            let pa = WordPattern::new(a, &ka);
+            for b in &words {
+                let kb = skeleton(b);
+                let shape = WordShape::new(b, &kb);
+                let (la, lb) = (pa.shape.text_len(), shape.text_len());
+                assert_eq!((la as usize, lb as usize), (a.len(), b.len()));
+                if pa.shape.key_id() != shape.key_id() && !lengths_may_reach_glued_min(la, lb) {
+                    ruled_out += 1;
+                    assert!(!pa.may_reach_glued_min(false, &shape), "{a} {b}");
+                }
+            }
+        }
+        assert!(ruled_out > 1000, "{ruled_out}");
+        for a in 0..100u32 {
+            let ok: Vec<u32> = (0..200).filter(|&b| lengths_may_reach_glued_min(a, b)).collect();
+            assert_eq!(ok.len() as u32, ok[ok.len() - 1] - ok[0] + 1, "{a}");
+            assert_eq!(ok[0], a - a / 3, "{a}");
+        }
     }
 
     #[test]
