@@ -468,12 +468,30 @@ impl SimTable {
             return (e.token_best, e.token_has);
         }
         let qn = q.tokens.len();
-        let row = self.row(word);
+        // The word's row, made only when a similarity is kept: a pair the shapes rule out is
+        // 0 and leaves its cell unset (so a word no query unit may be similar to gets none).
+        let mut row = (e.row_stamp == self.stamp).then_some(e.row_of as usize);
         let w = &words[word as usize];
         let qt = q.transliterated;
+        let translit = qt || w.transliterated;
         let (mut best, mut has) = (0.0f32, 0u64);
         for (i, (t, pat)) in q.tokens.iter().zip(pats).enumerate() {
-            let s = self.cell_sim(row + i, qt, pat, &t.text, &t.key, w);
+            let s = match row.map(|r| self.cells[r + i].value) {
+                Some(v) if v >= 0.0 => v,
+                _ => {
+                    let check = pat.check(translit, &w.shape);
+                    if check == ShapeCheck::Zero {
+                        continue;
+                    }
+                    let r = match row {
+                        Some(r) => r,
+                        None => *row.insert(self.row(word)),
+                    };
+                    let s = compare_checked(check, translit, pat, &t.text, &t.key, w);
+                    self.cells[r + i] = s;
+                    s.value
+                }
+            };
             if s > 0.0 {
                 best = best.max(s);
                 has |= 1 << i;
@@ -490,7 +508,13 @@ impl SimTable {
                 continue;
             }
             let unit = qn + g;
-            let s = self.glued_cell(row + unit, qt, &pats[unit], &gl.text, &gl.key, w);
+            let r = match row {
+                Some(r) => r,
+                // No cell set: unless the pair may reach GLUED_MIN, it is no option.
+                None if !pats[unit].may_reach_glued_min(translit, &w.shape) => continue,
+                None => *row.insert(self.row(word)),
+            };
+            let s = self.glued_cell(r + unit, qt, &pats[unit], &gl.text, &gl.key, w);
             if s >= sanctions_score::GLUED_MIN {
                 best = best.max(s);
                 has |= (1 << gl.first) | (1 << (gl.first + 1));
@@ -1949,6 +1973,79 @@ mod tests {
             }
         }
         assert!(bounds > 300 && skipped > 100, "{bounds} bounds, {skipped}");
+    }
+
+    /// The per-word summaries of the bounds (no row for a word whose pairs the shapes rule
+    /// out, no glued option where lengths and keys rule it out) are those of comparing every
+    /// query unit with the word afresh, for every vocabulary word, after retrieval filled
+    /// some of its cells.
+    #[test]
+    fn word_summaries_equal_plain_comparisons() {
+        let mut entities = fixture_entities();
+        entities
+            .push(person("X3", &["عبد الغني برادر", "ABDULGHANI BARADAR", "Abdul Ghanibaradar"]));
+        entities.push(person("X5", &["Mohammadomar Akhund", "Hassan Akhundzada", "Amirkhan A"]));
+        let idx = Index::build(entities);
+        let queries = [
+            "Abdul Ghani Baradar",
+            "Mohammad Omar Akhund",
+            "Amir Khan Mutaqi",
+            "Hasan Akhundzade",
+            "Abdulghani",
+            "A Omar",
+            "عبد الغني برادر",
+            "محمد عمر",
+        ];
+        let mut nonzero = 0;
+        for q in queries {
+            let query = idx.prepare(&req(q));
+            let qn = &query.name;
+            let mut s = Scratch::default();
+            idx.candidates_in(&query, 0.3, &mut s, true);
+            let Scratch { table, pats, .. } = &mut s;
+            for word in 0..idx.words.len() as u32 {
+                let w = &idx.words[word as usize];
+                let sim = |u: usize| {
+                    let (text, key) = if u < qn.tokens.len() {
+                        (&qn.tokens[u].text, &qn.tokens[u].key)
+                    } else {
+                        (&qn.glued[u - qn.tokens.len()].text, &qn.glued[u - qn.tokens.len()].key)
+                    };
+                    compare(qn.transliterated, &pats[u], text, key, w).value
+                };
+                let (mut best, mut has) = (0.0f32, 0u64);
+                for i in 0..qn.tokens.len() {
+                    if sim(i) > 0.0 {
+                        best = best.max(sim(i));
+                        has |= 1 << i;
+                    }
+                }
+                for (g, gl) in qn.glued.iter().enumerate() {
+                    let v = sim(qn.tokens.len() + g);
+                    if gl.text.len() >= sanctions_score::GLUED_MIN_LEN
+                        && v >= sanctions_score::GLUED_MIN
+                    {
+                        best = best.max(v);
+                        has |= (1 << gl.first) | (1 << (gl.first + 1));
+                    }
+                }
+                let (b, h) = table.token_best(qn, pats, &idx.words, word);
+                assert_eq!((b.to_bits(), h), (best.to_bits(), has), "{q} {}", w.text);
+                let (mut best, mut has) = (0.0f32, 0u64);
+                for (i, t) in qn.tokens.iter().enumerate() {
+                    if t.text.len() >= sanctions_score::GLUED_MIN_LEN
+                        && sim(i) >= sanctions_score::GLUED_MIN
+                    {
+                        best = best.max(sim(i));
+                        has |= 1 << i;
+                    }
+                }
+                let (b, h) = table.glued_best(qn, pats, &idx.words, word);
+                assert_eq!((b.to_bits(), h), (best.to_bits(), has), "{q} {}", w.text);
+                nonzero += usize::from(b > 0.0);
+            }
+        }
+        assert!(nonzero > 5, "{nonzero} glued options");
     }
 
     /// The per-thread scratch (marks, stamps, table, candidate buffers) carries nothing from
