@@ -600,32 +600,40 @@ fn compare_checked(
     pat.sim_checked(check, translit, text, key, &w.text, &w.key, &w.shape)
 }
 
-/// Credits each name of `names` not credited by this unit yet (`mark`) with `credit`: see
-/// [`Acc`]; a name joins `passing` when its bound first reaches `need`. Out of line on
-/// purpose: inside `candidates_in` the loop kept its slice, credit and `need` on the stack
-/// (about 20 instructions a name against 13 here).
+/// Credits the names of each word a unit of `weight` reached (`reached`, packed as
+/// [`Scratch::reached`], best last; the names of word `w` are `word_names[name_start[w]..
+/// name_start[w + 1]]`), best similarity first, each name once per unit (`mark`) with the
+/// unit's weight times that similarity: see [`Acc`]; a name joins `passing` when its bound
+/// first reaches `need`. Out of line, once per unit, on purpose: inside `candidates_in` the
+/// loop kept its slice, credit and `need` on the stack (about 20 instructions a name against
+/// 13 here).
 #[inline(never)]
 fn credit_names(
     acc: &mut [Acc],
-    names: &[u32],
-    credit: f32,
-    base: u32,
-    mark: u32,
+    (name_start, word_names): (&[u32], &[u32]),
+    reached: &[u64],
+    weight: f32,
+    [base, mark]: [u32; 2],
     need: f32,
     passing: &mut Vec<u64>,
 ) {
-    for &nid in names {
-        let a = &mut acc[nid as usize];
-        let m = a.mark;
-        if m == mark {
-            continue;
-        }
-        let first = m < base;
-        let old = if first { 0.0 } else { a.bound };
-        let bound = old + credit;
-        *a = Acc { bound, mark };
-        if bound >= need && (first || old < need) {
-            passing.push(u64::from(nid));
+    for &r in reached.iter().rev() {
+        let (wid, sim) = (r as u32 as usize, f32::from_bits((r >> 32) as u32));
+        let credit = weight * sim;
+        let names = &word_names[name_start[wid] as usize..name_start[wid + 1] as usize];
+        for &nid in names {
+            let a = &mut acc[nid as usize];
+            let m = a.mark;
+            if m == mark {
+                continue;
+            }
+            let first = m < base;
+            let old = if first { 0.0 } else { a.bound };
+            let bound = old + credit;
+            *a = Acc { bound, mark };
+            if bound >= need && (first || old < need) {
+                passing.push(u64::from(nid));
+            }
         }
     }
 }
@@ -1110,8 +1118,9 @@ impl Index {
         (self.retrieval.min_coverage + (threshold - 0.8)).clamp(0.2, 1.0)
     }
 
-    /// The names holding vocabulary word `wid`.
-    #[inline]
+    /// The names holding vocabulary word `wid` (retrieval reads the flat table in
+    /// [`credit_names`]).
+    #[cfg(test)]
     fn word_names(&self, wid: u32) -> &[u32] {
         let w = wid as usize;
         &self.word_names[self.word_name_start[w] as usize..self.word_name_start[w + 1] as usize]
@@ -1318,11 +1327,8 @@ impl Index {
             // only grow (weights and similarities are positive): a name joins `passing` when
             // its bound first reaches `need`.
             let (base, mark) = (*acc_base, *acc_base + u as u32);
-            let acc = &mut acc[..];
-            for &r in reached.iter().rev() {
-                let (wid, sim) = (r as u32, f32::from_bits((r >> 32) as u32));
-                credit_names(acc, self.word_names(wid), w * sim, base, mark, need, passing);
-            }
+            let names = (&self.word_name_start[..], &self.word_names[..]);
+            credit_names(&mut acc[..], names, reached, w, [base, mark], need, passing);
         }
         // Name ids run in (entity, position) order, so in id order the names come by entity
         // and position.
