@@ -719,8 +719,9 @@ struct Walk<'a> {
 /// whether it is a glued pair, whether the query is transliterated): kept once per vocabulary
 /// word and kind of unit ([`Index::memo_slot`]) and reused by every later query holding it.
 struct UnitReach {
-    /// Every vocabulary word the unit was compared with, and the similarity (the table cells
-    /// retrieval fills).
+    /// Every vocabulary word the unit was compared with that has a non-zero similarity with
+    /// it, and the similarity (the table cells retrieval fills; a zero is not kept: the bounds
+    /// compute it again if they ever need it).
     cells: Box<[(u32, WordSim)]>,
     /// The words that credit names, packed and sorted as [`Scratch::reached`].
     reached: Box<[u64]>,
@@ -1159,7 +1160,7 @@ impl Index {
 
     /// Retrieval's comparisons for one query unit: looks its keys up and compares it with
     /// every vocabulary word they reach that the shapes do not rule out (nor, for a glued
-    /// unit, rule out of GLUED_MIN), each word once, calling `cell` with each similarity;
+    /// unit, rule out of GLUED_MIN), each word once, calling `cell` with each non-zero similarity;
     /// pushes the words that credit names (non-zero, from GLUED_MIN for a glued unit) onto
     /// `reached`, packed as [`Scratch::reached`], unsorted.
     #[inline]
@@ -1205,7 +1206,9 @@ impl Index {
                 }
                 let sim =
                     pat.sim_checked(check, translit, text, key, &word.text, &word.key, &word.shape);
-                cell(wid, sim);
+                if sim.value > 0.0 {
+                    cell(wid, sim);
+                }
                 // A glued unit credits only from GLUED_MIN on.
                 if sim.value > 0.0 && (!is_glued || sim.value >= sanctions_score::GLUED_MIN) {
                     reached.push((u64::from(sim.value.to_bits()) << 32) | u64::from(wid));
@@ -1805,6 +1808,8 @@ mod tests {
             for u in 0..t.units {
                 let c = t.cells[t.word_best[w].row_of as usize + u];
                 if c.value >= 0.0 {
+                    // Retrieval keeps non-zero similarities only.
+                    assert!(c.value > 0.0, "a zero kept for unit {u}, word {w}");
                     cells.push((u, w as u32, c.value.to_bits(), c.how));
                 }
             }
