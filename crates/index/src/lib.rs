@@ -1255,7 +1255,8 @@ impl Index {
         let need = self.min_share(threshold) * q.total_weight;
         s.passing.clear();
         s.table.begin(self.words.len(), units);
-        s.pats.clear();
+        // The patterns of the last query are made again in place, the rest added.
+        s.pats.truncate(units);
         let translit = q.transliterated;
         for u in 0..units {
             let (text, key, w, is_glued) = if u < q.tokens.len() {
@@ -1266,14 +1267,26 @@ impl Index {
                 let w = q.tokens[g.first].weight + q.tokens[g.first + 1].weight;
                 (g.text.as_str(), g.key.as_str(), w, true)
             };
-            let pat = WordPattern::new(text, key);
-            s.pats.push(pat);
+            match s.pats.get_mut(u) {
+                Some(p) => p.reset(text, key),
+                None => s.pats.push(WordPattern::new(text, key)),
+            }
             if is_glued && text.len() < sanctions_score::GLUED_MIN_LEN {
                 continue;
             }
             let Scratch {
-                table, keys, seen, seen_stamp, reached: buf, acc, acc_base, passing, ..
+                table,
+                keys,
+                seen,
+                seen_stamp,
+                reached: buf,
+                acc,
+                acc_base,
+                passing,
+                pats,
+                ..
             } = &mut *s;
+            let pat = &pats[u];
             let mut walk = Walk { keys, seen, seen_stamp };
             // A unit spelt as a vocabulary word is looked up and compared once per index (per
             // kind of unit), the first time a query holds it; the same work, so the same cells.
@@ -1285,7 +1298,7 @@ impl Index {
                         let mut reached = Vec::new();
                         self.reach_unit(
                             &mut walk,
-                            &pat,
+                            pat,
                             text,
                             key,
                             translit,
@@ -1310,7 +1323,7 @@ impl Index {
                     buf.clear();
                     self.reach_unit(
                         &mut walk,
-                        &pat,
+                        pat,
                         text,
                         key,
                         translit,

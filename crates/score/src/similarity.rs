@@ -30,6 +30,8 @@ pub struct OsaPattern {
     /// Match vectors by [`CODE`] (64 entries, so any code indexes it without a bounds check;
     /// entry 0, for bytes that are neither letters nor digits, stays empty).
     peq: [u64; 64],
+    /// The entries of `peq` in use (bit k: entry k), cleared by [`OsaPattern::reset`].
+    used: u64,
     /// The bit-parallel distance applies (1..=64 letters or digits).
     bits: bool,
 }
@@ -37,19 +39,31 @@ pub struct OsaPattern {
 impl OsaPattern {
     /// The pattern of `a`.
     pub fn new(a: &[u8]) -> OsaPattern {
-        let mut peq = [0u64; 64];
-        let mut bits = !a.is_empty() && a.len() <= 64;
-        if bits {
+        let mut p = OsaPattern { peq: [0; 64], used: 0, bits: false };
+        p.reset(a);
+        p
+    }
+
+    /// Makes this the pattern of `a` in place (clearing only the entries in use).
+    pub fn reset(&mut self, a: &[u8]) {
+        let mut used = self.used;
+        while used != 0 {
+            self.peq[used.trailing_zeros() as usize] = 0;
+            used &= used - 1;
+        }
+        self.used = 0;
+        self.bits = !a.is_empty() && a.len() <= 64;
+        if self.bits {
             for (i, &c) in a.iter().enumerate() {
                 let k = CODE[usize::from(c)];
                 if k == 0 {
-                    bits = false;
+                    self.bits = false;
                     break;
                 }
-                peq[usize::from(k)] |= 1u64 << i;
+                self.peq[usize::from(k)] |= 1u64 << i;
+                self.used |= 1 << k;
             }
         }
-        OsaPattern { peq, bits }
     }
 
     /// `osa_distance(a, b, max)`, where `a` is the word this pattern was made from.
@@ -580,6 +594,15 @@ impl WordPattern {
         }
     }
 
+    /// Makes this `WordPattern::new(text, key)` in place (no 1 KiB copy, and only the match
+    /// vectors in use are cleared).
+    pub fn reset(&mut self, text: &str, key: &str) {
+        self.shape = WordShape::new(text, key);
+        self.mask = self.shape.mask;
+        self.text.reset(text.as_bytes());
+        self.key.reset(key.as_bytes());
+    }
+
     /// False only when [`sim_prepared`] of this word (`a`, `ka`) with the word of shape `b`
     /// is certainly 0 ([`MatchKind::None`]), from lengths, letters and key hashes alone: the
     /// keys differ, and neither an edit distance within the typo cap nor (for `translit`) a
@@ -887,6 +910,51 @@ mod tests {
             let ok: Vec<u32> = (0..200).filter(|&b| lengths_may_reach_glued_min(a, b)).collect();
             assert_eq!(ok.len() as u32, ok[ok.len() - 1] - ok[0] + 1, "{a}");
             assert_eq!(ok[0], a - a / 3, "{a}");
+        }
+    }
+
+    /// A pattern made again in place is the pattern made anew: same distances and
+    /// similarities, whatever it held before.
+    #[test]
+    fn pattern_reset_equals_new() {
+        let words = random_words(0x5851_f42d_4c95_7f2d, 300, 16, b"ahmdlnuvyi0-");
+        let mut p = WordPattern::new("x", "x");
+        for (i, a) in words.iter().enumerate() {
+            let ka = skeleton(a);
+            p.reset(a, &ka);
+            let fresh = WordPattern::new(a, &ka);
+            assert_eq!(p.shape(), fresh.shape());
+            for b in words.iter().skip(i % 7).step_by(13) {
+                let kb = skeleton(b);
+                for max in [0, 1, 3, 20] {
+                    let (x, y) = (p.text.distance(a.as_bytes(), b.as_bytes(), max), {
+                        fresh.text.distance(a.as_bytes(), b.as_bytes(), max)
+                    });
+                    assert_eq!(x, y, "{a} {b} {max}");
+                    let (x, y) = (
+                        p.key.distance(ka.as_bytes(), kb.as_bytes(), max),
+                        fresh.key.distance(ka.as_bytes(), kb.as_bytes(), max),
+                    );
+                    assert_eq!(x, y, "{ka} {kb} {max}");
+                }
+                let shape = WordShape::new(b, &kb);
+                for translit in [false, true] {
+                    let (x, y) = (
+                        sim_prepared(translit, a, &ka, &p, b, &kb, shape.mask(), shape.key_vy()),
+                        sim_prepared(
+                            translit,
+                            a,
+                            &ka,
+                            &fresh,
+                            b,
+                            &kb,
+                            shape.mask(),
+                            shape.key_vy(),
+                        ),
+                    );
+                    assert_eq!((x.value.to_bits(), x.how), (y.value.to_bits(), y.how));
+                }
+            }
         }
     }
 
