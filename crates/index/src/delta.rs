@@ -24,7 +24,7 @@ impl Index {
     pub fn reached_first_words(&self, query: &Query) -> Vec<(usize, f32, ReachedWord<'_>)> {
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
-            let candidates = self.candidates_in(query, 0.0, &mut s);
+            let candidates = self.candidates_in(query, 0.0, &mut s, true);
             let Scratch { table, pats, .. } = &mut *s;
             let q = &query.name;
             let out = candidates

@@ -37,7 +37,7 @@ use sanctions_model::{Entity, EntityKind, NameQuality, PartialDate, Script};
 use sanctions_score::{
     Algorithm, Alignment, CandidateAttrs, CandidateName, Explanation, MatchKind, NameConfig,
     PreparedName, Query, ShapeCheck, SimLookup, WordPattern, WordShape, WordSim, align_score_with,
-    align_with, attributes,
+    align_with, attributes, lengths_may_reach_glued_min,
 };
 use sanctions_text::{Token, TokenClass, country_code, detect_script, tokenize};
 
@@ -268,6 +268,9 @@ pub struct Index {
     memo_bytes: AtomicUsize,
     /// False only in tests comparing with fresh retrieval.
     memo_on: bool,
+    /// False only in tests comparing the candidate bounds with every glued option compared
+    /// ([`SimTable::set_glued_ranges`]).
+    ranges_on: bool,
 }
 
 /// Similarities of every query unit (a word, or two adjacent words glued) with the vocabulary
@@ -283,6 +286,16 @@ struct SimTable {
     /// Per vocabulary word: its row, and its best options for the candidate bounds
     /// ([`Index::name_bound`]), side by side (one cache line for both).
     word_best: Vec<WordBest>,
+    /// Whether the fields below hold the current query ([`SimTable::set_glued_ranges`]).
+    ranges: bool,
+    /// The lengths of a listed word some query glued pair may reach GLUED_MIN with by the
+    /// lengths alone, `[lowest, highest]`, and a bit per query glued pair at the low six bits of
+    /// its [`WordShape::key_id`]...
+    glued_range: [u32; 2],
+    glued_keys: u64,
+    /// ...and the same of a listed glued pair against the query words from GLUED_MIN_LEN.
+    long_range: [u32; 2],
+    long_keys: u64,
 }
 
 /// What the candidate bounds need of one vocabulary word for the current query, made once per
@@ -322,8 +335,59 @@ impl SimTable {
             self.stamp = 1;
         }
         self.units = units;
-        self.cells[..self.used].fill(UNSET);
+        self.ranges = false;
+        // Unset is a negative value (the `how` of an unset cell is never read): one store a
+        // cell instead of two.
+        for c in &mut self.cells[..self.used] {
+            c.value = UNSET.value;
+        }
         self.used = 0;
+    }
+
+    /// Sets the length ranges and key bits of the current query's glued pairs and long words
+    /// ([`SimTable::glued_range`]); none when `on` is false.
+    fn set_glued_ranges(&mut self, q: &PreparedName, pats: &[WordPattern], on: bool) {
+        self.ranges = on;
+        // The lengths a unit of length `l` may reach GLUED_MIN with: one interval from
+        // `l - l / 3` (`lengths_may_reach_glued_min`).
+        let interval = |l: u32| {
+            let mut hi = l;
+            while lengths_may_reach_glued_min(l, hi + 1) {
+                hi += 1;
+            }
+            (l - l / 3, hi)
+        };
+        let (mut range, mut keys) = ([u32::MAX, 0], 0u64);
+        for (g, gl) in q.glued.iter().enumerate() {
+            if gl.text.len() >= sanctions_score::GLUED_MIN_LEN {
+                let shape = pats[q.tokens.len() + g].shape();
+                let (lo, hi) = interval(shape.text_len());
+                range = [range[0].min(lo), range[1].max(hi)];
+                keys |= 1 << (shape.key_id() & 63);
+            }
+        }
+        (self.glued_range, self.glued_keys) = (range, keys);
+        let (mut range, mut keys) = ([u32::MAX, 0], 0u64);
+        for (t, pat) in q.tokens.iter().zip(pats) {
+            if t.text.len() >= sanctions_score::GLUED_MIN_LEN {
+                let (lo, hi) = interval(pat.shape().text_len());
+                range = [range[0].min(lo), range[1].max(hi)];
+                keys |= 1 << (pat.shape().key_id() & 63);
+            }
+        }
+        (self.long_range, self.long_keys) = (range, keys);
+    }
+
+    /// True when no query unit of a kind (its `range` and `keys`: [`SimTable::glued_range`])
+    /// can reach GLUED_MIN with `w` in a query not transliterated (`qt`): the lengths rule
+    /// every pair out, and no unit has the word's key.
+    #[inline]
+    fn rules_out(&self, qt: bool, w: &Word, range: [u32; 2], keys: u64) -> bool {
+        let l = w.shape.text_len();
+        self.ranges
+            && !(qt || w.transliterated)
+            && (l < range[0] || l > range[1])
+            && keys & (1 << (w.shape.key_id() & 63)) == 0
     }
 
     /// The offset of `word`'s row, made now if the query has not met the word yet.
@@ -404,23 +468,53 @@ impl SimTable {
             return (e.token_best, e.token_has);
         }
         let qn = q.tokens.len();
-        let row = self.row(word);
+        // The word's row, made only when a similarity is kept: a pair the shapes rule out is
+        // 0 and leaves its cell unset (so a word no query unit may be similar to gets none).
+        let mut row = (e.row_stamp == self.stamp).then_some(e.row_of as usize);
         let w = &words[word as usize];
         let qt = q.transliterated;
+        let translit = qt || w.transliterated;
         let (mut best, mut has) = (0.0f32, 0u64);
         for (i, (t, pat)) in q.tokens.iter().zip(pats).enumerate() {
-            let s = self.cell_sim(row + i, qt, pat, &t.text, &t.key, w);
+            let s = match row.map(|r| self.cells[r + i].value) {
+                Some(v) if v >= 0.0 => v,
+                _ => {
+                    let check = pat.check(translit, &w.shape);
+                    if check == ShapeCheck::Zero {
+                        continue;
+                    }
+                    let r = match row {
+                        Some(r) => r,
+                        None => *row.insert(self.row(word)),
+                    };
+                    let s = compare_checked(check, translit, pat, &t.text, &t.key, w);
+                    self.cells[r + i] = s;
+                    s.value
+                }
+            };
             if s > 0.0 {
                 best = best.max(s);
                 has |= 1 << i;
             }
         }
-        for (g, gl) in q.glued.iter().enumerate() {
+        // A glued option is 0 below GLUED_MIN: none when every query glued pair is ruled out.
+        let glued = if self.rules_out(qt, w, self.glued_range, self.glued_keys) {
+            &[][..]
+        } else {
+            &q.glued[..]
+        };
+        for (g, gl) in glued.iter().enumerate() {
             if gl.text.len() < sanctions_score::GLUED_MIN_LEN {
                 continue;
             }
             let unit = qn + g;
-            let s = self.glued_cell(row + unit, qt, &pats[unit], &gl.text, &gl.key, w);
+            let r = match row {
+                Some(r) => r,
+                // No cell set: unless the pair may reach GLUED_MIN, it is no option.
+                None if !pats[unit].may_reach_glued_min(translit, &w.shape) => continue,
+                None => *row.insert(self.row(word)),
+            };
+            let s = self.glued_cell(r + unit, qt, &pats[unit], &gl.text, &gl.key, w);
             if s >= sanctions_score::GLUED_MIN {
                 best = best.max(s);
                 has |= (1 << gl.first) | (1 << (gl.first + 1));
@@ -449,7 +543,13 @@ impl SimTable {
         let w = &words[word as usize];
         let qt = q.transliterated;
         let (mut best, mut has) = (0.0f32, 0u64);
-        for (i, (t, pat)) in q.tokens.iter().zip(pats).enumerate() {
+        // None when every query word is ruled out.
+        let tokens = if self.rules_out(qt, w, self.long_range, self.long_keys) {
+            &[][..]
+        } else {
+            &q.tokens[..]
+        };
+        for (i, (t, pat)) in tokens.iter().zip(pats).enumerate() {
             if t.text.len() < sanctions_score::GLUED_MIN_LEN {
                 continue;
             }
@@ -500,6 +600,74 @@ fn compare_checked(
     pat.sim_checked(check, translit, text, key, &w.text, &w.key, &w.shape)
 }
 
+/// Credits the names of each word a unit of `weight` reached (`reached`, packed as
+/// [`Scratch::reached`], best last; the names of word `w` are `word_names[name_start[w]..
+/// name_start[w + 1]]`), best similarity first, each name once per unit (`mark`) with the
+/// unit's weight times that similarity: see [`Acc`]; a name joins `passing` when its bound
+/// first reaches `need`. Out of line, once per unit, on purpose: inside `candidates_in` the
+/// loop kept its slice, credit and `need` on the stack (about 20 instructions a name against
+/// 13 here).
+#[inline(never)]
+fn credit_names(
+    acc: &mut [Acc],
+    (name_start, word_names): (&[u32], &[u32]),
+    reached: &[u64],
+    weight: f32,
+    [base, mark]: [u32; 2],
+    need: f32,
+    passing: &mut Vec<u64>,
+) {
+    for &r in reached.iter().rev() {
+        let (wid, sim) = (r as u32 as usize, f32::from_bits((r >> 32) as u32));
+        let credit = weight * sim;
+        let names = &word_names[name_start[wid] as usize..name_start[wid + 1] as usize];
+        for &nid in names {
+            let a = &mut acc[nid as usize];
+            let m = a.mark;
+            if m == mark {
+                continue;
+            }
+            let first = m < base;
+            let old = if first { 0.0 } else { a.bound };
+            let bound = old + credit;
+            *a = Acc { bound, mark };
+            if bound >= need && (first || old < need) {
+                passing.push(u64::from(nid));
+            }
+        }
+    }
+}
+
+/// Above this many, passing name ids are put in order through a bit set instead of a sort.
+const SORT_IDS_MAX: usize = 32;
+
+/// Sorts `ids` (distinct, below `count`): a sort when they are few, else through `bits` (one bit
+/// per id, left clear), which costs a word per 64 ids between the smallest and the largest.
+fn sort_ids(ids: &mut Vec<u64>, bits: &mut Vec<u64>, count: usize) {
+    if ids.len() <= SORT_IDS_MAX {
+        ids.sort_unstable();
+        return;
+    }
+    if bits.len() < count.div_ceil(64) {
+        *bits = vec![0; count.div_ceil(64)];
+    }
+    let (mut lo, mut hi) = (usize::MAX, 0);
+    for &id in ids.iter() {
+        let w = id as usize / 64;
+        bits[w] |= 1 << (id % 64);
+        lo = lo.min(w);
+        hi = hi.max(w);
+    }
+    ids.clear();
+    for (w, word) in bits[lo..=hi].iter_mut().enumerate() {
+        let mut b = std::mem::take(word);
+        while b != 0 {
+            ids.push(((lo + w) * 64) as u64 + u64::from(b.trailing_zeros()));
+            b &= b - 1;
+        }
+    }
+}
+
 /// A name's running bound during retrieval, and the mark of the last unit that credited it:
 /// `base + unit` for the current query ([`Scratch::acc_base`]); a mark below the base is
 /// left from an earlier query (the bound is then 0), so nothing is reset between queries.
@@ -525,8 +693,10 @@ struct Scratch {
     /// Words reached by the current unit's keys that credit names: their similarity's bits
     /// (positive, so ordered as the similarities), then the word id.
     reached: Vec<u64>,
-    /// Name ids and bound bits of the names passing retrieval.
+    /// Ids of the names passing retrieval.
     passing: Vec<u64>,
+    /// One bit per name id, all clear between queries ([`sort_ids`]).
+    pass_bits: Vec<u64>,
     /// The buffers of the last query's candidates, for the next one.
     spare: Candidates,
     /// Every query unit prepared for comparisons ([`WordPattern`]).
@@ -549,8 +719,9 @@ struct Walk<'a> {
 /// whether it is a glued pair, whether the query is transliterated): kept once per vocabulary
 /// word and kind of unit ([`Index::memo_slot`]) and reused by every later query holding it.
 struct UnitReach {
-    /// Every vocabulary word the unit was compared with, and the similarity (the table cells
-    /// retrieval fills).
+    /// Every vocabulary word the unit was compared with that has a non-zero similarity with
+    /// it, and the similarity (the table cells retrieval fills; a zero is not kept: the bounds
+    /// compute it again if they ever need it).
     cells: Box<[(u32, WordSim)]>,
     /// The words that credit names, packed and sorted as [`Scratch::reached`].
     reached: Box<[u64]>,
@@ -868,6 +1039,7 @@ impl Index {
             memo_entries: AtomicUsize::new(0),
             memo_bytes: AtomicUsize::new(0),
             memo_on: true,
+            ranges_on: true,
         }
     }
 
@@ -934,7 +1106,7 @@ impl Index {
     pub fn candidates_at(&self, query: &Query, threshold: f32) -> Vec<usize> {
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
-            let candidates = self.candidates_in(query, threshold, &mut s);
+            let candidates = self.candidates_in(query, threshold, &mut s, true);
             let entities = candidates.list.iter().map(|c| c.entity).collect();
             s.spare = candidates;
             entities
@@ -947,8 +1119,9 @@ impl Index {
         (self.retrieval.min_coverage + (threshold - 0.8)).clamp(0.2, 1.0)
     }
 
-    /// The names holding vocabulary word `wid`.
-    #[inline]
+    /// The names holding vocabulary word `wid` (retrieval reads the flat table in
+    /// [`credit_names`]).
+    #[cfg(test)]
     fn word_names(&self, wid: u32) -> &[u32] {
         let w = wid as usize;
         &self.word_names[self.word_name_start[w] as usize..self.word_name_start[w + 1] as usize]
@@ -987,7 +1160,7 @@ impl Index {
 
     /// Retrieval's comparisons for one query unit: looks its keys up and compares it with
     /// every vocabulary word they reach that the shapes do not rule out (nor, for a glued
-    /// unit, rule out of GLUED_MIN), each word once, calling `cell` with each similarity;
+    /// unit, rule out of GLUED_MIN), each word once, calling `cell` with each non-zero similarity;
     /// pushes the words that credit names (non-zero, from GLUED_MIN for a glued unit) onto
     /// `reached`, packed as [`Scratch::reached`], unsorted.
     #[inline]
@@ -1033,7 +1206,9 @@ impl Index {
                 }
                 let sim =
                     pat.sim_checked(check, translit, text, key, &word.text, &word.key, &word.shape);
-                cell(wid, sim);
+                if sim.value > 0.0 {
+                    cell(wid, sim);
+                }
                 // A glued unit credits only from GLUED_MIN on.
                 if sim.value > 0.0 && (!is_glued || sim.value >= sanctions_score::GLUED_MIN) {
                     reached.push((u64::from(sim.value.to_bits()) << 32) | u64::from(wid));
@@ -1042,8 +1217,16 @@ impl Index {
         }
     }
 
-    /// Fills `s.units` with the similarities of every query unit and returns the candidates.
-    fn candidates_in(&self, query: &Query, threshold: f32, s: &mut Scratch) -> Candidates {
+    /// Fills `s.units` with the similarities of every query unit and returns the candidates:
+    /// the `max_candidates` of best bound (ties: lower entity first), in that order when
+    /// `ordered` (else in no particular order: screening sorts its hits by score alone).
+    fn candidates_in(
+        &self,
+        query: &Query,
+        threshold: f32,
+        s: &mut Scratch,
+        ordered: bool,
+    ) -> Candidates {
         let mut out = std::mem::take(&mut s.spare);
         out.list.clear();
         out.names.clear();
@@ -1072,7 +1255,8 @@ impl Index {
         let need = self.min_share(threshold) * q.total_weight;
         s.passing.clear();
         s.table.begin(self.words.len(), units);
-        s.pats.clear();
+        // The patterns of the last query are made again in place, the rest added.
+        s.pats.truncate(units);
         let translit = q.transliterated;
         for u in 0..units {
             let (text, key, w, is_glued) = if u < q.tokens.len() {
@@ -1083,14 +1267,26 @@ impl Index {
                 let w = q.tokens[g.first].weight + q.tokens[g.first + 1].weight;
                 (g.text.as_str(), g.key.as_str(), w, true)
             };
-            let pat = WordPattern::new(text, key);
-            s.pats.push(pat);
+            match s.pats.get_mut(u) {
+                Some(p) => p.reset(text, key),
+                None => s.pats.push(WordPattern::new(text, key)),
+            }
             if is_glued && text.len() < sanctions_score::GLUED_MIN_LEN {
                 continue;
             }
             let Scratch {
-                table, keys, seen, seen_stamp, reached: buf, acc, acc_base, passing, ..
+                table,
+                keys,
+                seen,
+                seen_stamp,
+                reached: buf,
+                acc,
+                acc_base,
+                passing,
+                pats,
+                ..
             } = &mut *s;
+            let pat = &pats[u];
             let mut walk = Walk { keys, seen, seen_stamp };
             // A unit spelt as a vocabulary word is looked up and compared once per index (per
             // kind of unit), the first time a query holds it; the same work, so the same cells.
@@ -1102,7 +1298,7 @@ impl Index {
                         let mut reached = Vec::new();
                         self.reach_unit(
                             &mut walk,
-                            &pat,
+                            pat,
                             text,
                             key,
                             translit,
@@ -1127,7 +1323,7 @@ impl Index {
                     buf.clear();
                     self.reach_unit(
                         &mut walk,
-                        &pat,
+                        pat,
                         text,
                         key,
                         translit,
@@ -1147,34 +1343,17 @@ impl Index {
             // only grow (weights and similarities are positive): a name joins `passing` when
             // its bound first reaches `need`.
             let (base, mark) = (*acc_base, *acc_base + u as u32);
-            for &r in reached.iter().rev() {
-                let (wid, sim) = (r as u32, f32::from_bits((r >> 32) as u32));
-                let credit = w * sim;
-                for &nid in self.word_names(wid) {
-                    let a = &mut acc[nid as usize];
-                    if a.mark == mark {
-                        continue;
-                    }
-                    let old = if a.mark < base { 0.0 } else { a.bound };
-                    let first = a.mark < base;
-                    a.mark = mark;
-                    a.bound = old + credit;
-                    if a.bound >= need && (first || old < need) {
-                        passing.push(u64::from(nid));
-                    }
-                }
-            }
+            let names = (&self.word_name_start[..], &self.word_names[..]);
+            credit_names(&mut acc[..], names, reached, w, [base, mark], need, passing);
         }
-        // Name ids run in (entity, position) order, so sorting (id, bound bits) sorts by
-        // entity and position.
-        let Scratch { acc, passing, .. } = &mut *s;
-        for p in passing.iter_mut() {
-            *p = (*p << 32) | u64::from(acc[*p as usize].bound.to_bits());
-        }
-        passing.sort_unstable();
+        // Name ids run in (entity, position) order, so in id order the names come by entity
+        // and position.
+        let Scratch { acc, passing, pass_bits, table, pats, .. } = &mut *s;
+        table.set_glued_ranges(q, pats, self.ranges_on);
+        sort_ids(passing, pass_bits, self.names.len());
         for &p in passing.iter() {
-            let (e, local) = self.names[(p >> 32) as usize];
-            let b = f32::from_bits(p as u32);
+            let (e, local) = self.names[p as usize];
+            let b = acc[p as usize].bound;
             out.names.push(local);
             let end = out.names.len();
             match out.list.last_mut() {
@@ -1185,14 +1364,21 @@ impl Index {
                 _ => out.list.push(Candidate { entity: e as usize, names: end - 1..end, bound: b }),
             }
         }
-        // Entities are distinct: a total order, so an unstable sort gives the same order.
-        out.list.sort_unstable_by(|a, b| {
+        // Entities are distinct: a total order, so an unstable sort gives the same order, and
+        // selecting the first `max_candidates` the same set.
+        let order = |a: &Candidate, b: &Candidate| {
             b.bound
                 .partial_cmp(&a.bound)
                 .unwrap_or(std::cmp::Ordering::Equal)
                 .then(a.entity.cmp(&b.entity))
-        });
-        out.list.truncate(self.retrieval.max_candidates);
+        };
+        let max = self.retrieval.max_candidates;
+        if ordered {
+            out.list.sort_unstable_by(order);
+        } else if out.list.len() > max && max > 0 {
+            out.list.select_nth_unstable_by(max - 1, order);
+        }
+        out.list.truncate(max);
         out
     }
 
@@ -1383,7 +1569,7 @@ impl Index {
         let query = self.prepare(req);
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
-            let candidates = self.candidates_in(&query, req.threshold, &mut s);
+            let candidates = self.candidates_in(&query, req.threshold, &mut s, false);
             // Scores first (no explanation), explanations for the hits returned only; a
             // candidate whose bound cannot reach the threshold is not aligned at all.
             let mut scored: Vec<(&Candidate, f32, usize)> = Vec::new();
@@ -1557,7 +1743,7 @@ mod tests {
                     ScreenRequest { name: q.into(), threshold, limit: 10, ..Default::default() };
                 let query = idx.prepare(&r);
                 let mut s = Scratch::default();
-                let c = idx.candidates_in(&query, threshold, &mut s);
+                let c = idx.candidates_in(&query, threshold, &mut s, true);
                 let Scratch { table, rows, pats, .. } = &mut s;
                 for cand in &c.list {
                     let names = c.names(cand);
@@ -1623,7 +1809,7 @@ mod tests {
         threshold: f32,
     ) -> (Vec<(usize, u32, Vec<u16>)>, Vec<(usize, u32, u32, MatchKind)>) {
         let mut s = Scratch::default();
-        let c = idx.candidates_in(query, threshold, &mut s);
+        let c = idx.candidates_in(query, threshold, &mut s, true);
         let cands =
             c.list.iter().map(|x| (x.entity, x.bound.to_bits(), c.names(x).to_vec())).collect();
         let t = &s.table;
@@ -1635,6 +1821,8 @@ mod tests {
             for u in 0..t.units {
                 let c = t.cells[t.word_best[w].row_of as usize + u];
                 if c.value >= 0.0 {
+                    // Retrieval keeps non-zero similarities only.
+                    assert!(c.value > 0.0, "a zero kept for unit {u}, word {w}");
                     cells.push((u, w as u32, c.value.to_bits(), c.how));
                 }
             }
@@ -1698,6 +1886,190 @@ mod tests {
                 "kind {kind}"
             );
         }
+    }
+
+    /// `sort_ids` puts distinct ids in order, few or many (through the bit set, left clear for
+    /// the next call), as a sort does.
+    #[test]
+    fn sort_ids_sorts() {
+        let (mut bits, mut x) = (Vec::new(), 0x9e37_79b9_7f4a_7c15u64);
+        for round in 0..200 {
+            let count = 1 + round * 37;
+            let mut ids: Vec<u64> = Vec::new();
+            for _ in 0..(round % 90) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let id = x % count as u64;
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+            let mut want = ids.clone();
+            want.sort_unstable();
+            sort_ids(&mut ids, &mut bits, count);
+            assert_eq!(ids, want, "{round}");
+            assert!(bits.iter().all(|&b| b == 0), "{round}");
+        }
+    }
+
+    /// Screening takes its candidates unordered (its hits are sorted by score and entity): the
+    /// same candidates, with the same bounds and names, as the ordered list, also when only the
+    /// best `max_candidates` are kept.
+    #[test]
+    fn unordered_candidates_are_the_same() {
+        let mut entities = fixture_entities();
+        for i in 0..12 {
+            let name = format!("Mohammad Omar Akhund {}", ["Baradar", "Khan", "Hassan"][i % 3]);
+            entities.push(person(&format!("Y{i}"), &[&name, "Omar Akhund"]));
+        }
+        let mut checked = 0;
+        for max_candidates in [1, 2, 3, 5, 200] {
+            let cfg = RetrievalConfig { max_candidates, ..RetrievalConfig::default() };
+            let idx = Index::build_with(entities.clone(), Algorithm::default(), cfg);
+            for q in ["Mohammad Omar", "Omar Akhund Khan", "Mohamad Hassan", "Amir Khan", "Omar"] {
+                for threshold in [0.8, 0.5, 0.0] {
+                    let query = idx.prepare(&ScreenRequest { name: q.into(), ..req("") });
+                    let mut s = Scratch::default();
+                    let key = |c: &Candidates| {
+                        let mut v: Vec<_> = c
+                            .list
+                            .iter()
+                            .map(|x| (x.entity, x.bound.to_bits(), c.names(x).to_vec()))
+                            .collect();
+                        v.sort();
+                        v
+                    };
+                    let ordered = idx.candidates_in(&query, threshold, &mut s, true);
+                    let unordered = idx.candidates_in(&query, threshold, &mut s, false);
+                    assert_eq!(key(&ordered), key(&unordered), "{q} {threshold} {max_candidates}");
+                    checked += usize::from(ordered.list.len() == max_candidates);
+                }
+            }
+        }
+        assert!(checked > 10, "{checked} cut to max_candidates");
+    }
+
+    /// The glued options ruled out by lengths and keys ([`SimTable::set_glued_ranges`]) are
+    /// never options: every candidate name's bound is the same, bit for bit, as with every
+    /// glued option compared, and so are the hits.
+    #[test]
+    fn glued_ranges_change_no_bound() {
+        let mut entities = fixture_entities();
+        entities
+            .push(person("X3", &["عبد الغني برادر", "ABDULGHANI BARADAR", "Abdul Ghanibaradar"]));
+        entities.push(person("X5", &["Mohammadomar Akhund", "Hassan Akhundzada", "Amirkhan"]));
+        let idx = Index::build(entities.clone());
+        let mut plain = Index::build(entities);
+        plain.ranges_on = false;
+        let words: Vec<String> = idx.words.iter().map(|w| w.text.to_string()).collect();
+        let mut queries: Vec<String> =
+            words.windows(2).map(|w| format!("{} {}", w[0], w[1])).collect();
+        queries.extend(words.windows(3).map(|w| format!("{} {} {}", w[0], w[1], w[2])));
+        queries.extend(
+            ["Abdul Ghani Baradar", "Mohammad Omar Akhund", "Amir Khan", "Hasan Akhundzade"]
+                .map(String::from),
+        );
+        queries.extend(["عبد الغني برادر", "محمد عمر"].map(String::from));
+        let (mut bounds, mut skipped) = (0, 0);
+        for q in &queries {
+            for threshold in [0.8, 0.3] {
+                let r = ScreenRequest { name: q.clone(), threshold, ..req("") };
+                let query = idx.prepare(&r);
+                let (mut a, mut b) = (Scratch::default(), Scratch::default());
+                let ca = idx.candidates_in(&query, threshold, &mut a, true);
+                let cb = plain.candidates_in(&query, threshold, &mut b, true);
+                let cfg = &idx.algorithm.config.name;
+                for c in &ca.list {
+                    for &local in ca.names(c) {
+                        let name = idx.records[c.entity].first_name + u32::from(local);
+                        let Scratch { table, pats, best, .. } = &mut a;
+                        let x = idx.name_bound(&query.name, name, cfg, table, pats, best);
+                        let Scratch { table, pats, best, .. } = &mut b;
+                        let y = plain.name_bound(&query.name, name, cfg, table, pats, best);
+                        assert_eq!(x.to_bits(), y.to_bits(), "{q} {threshold}");
+                        bounds += 1;
+                    }
+                }
+                skipped += usize::from(a.table.ranges && a.table.glued_range[0] > 1);
+                assert_eq!(cb.list.len(), ca.list.len());
+                assert_eq!(format!("{:?}", idx.screen(&r)), format!("{:?}", plain.screen(&r)));
+            }
+        }
+        assert!(bounds > 300 && skipped > 100, "{bounds} bounds, {skipped}");
+    }
+
+    /// The per-word summaries of the bounds (no row for a word whose pairs the shapes rule
+    /// out, no glued option where lengths and keys rule it out) are those of comparing every
+    /// query unit with the word afresh, for every vocabulary word, after retrieval filled
+    /// some of its cells.
+    #[test]
+    fn word_summaries_equal_plain_comparisons() {
+        let mut entities = fixture_entities();
+        entities
+            .push(person("X3", &["عبد الغني برادر", "ABDULGHANI BARADAR", "Abdul Ghanibaradar"]));
+        entities.push(person("X5", &["Mohammadomar Akhund", "Hassan Akhundzada", "Amirkhan A"]));
+        let idx = Index::build(entities);
+        let queries = [
+            "Abdul Ghani Baradar",
+            "Mohammad Omar Akhund",
+            "Amir Khan Mutaqi",
+            "Hasan Akhundzade",
+            "Abdulghani",
+            "A Omar",
+            "عبد الغني برادر",
+            "محمد عمر",
+        ];
+        let mut nonzero = 0;
+        for q in queries {
+            let query = idx.prepare(&req(q));
+            let qn = &query.name;
+            let mut s = Scratch::default();
+            idx.candidates_in(&query, 0.3, &mut s, true);
+            let Scratch { table, pats, .. } = &mut s;
+            for word in 0..idx.words.len() as u32 {
+                let w = &idx.words[word as usize];
+                let sim = |u: usize| {
+                    let (text, key) = if u < qn.tokens.len() {
+                        (&qn.tokens[u].text, &qn.tokens[u].key)
+                    } else {
+                        (&qn.glued[u - qn.tokens.len()].text, &qn.glued[u - qn.tokens.len()].key)
+                    };
+                    compare(qn.transliterated, &pats[u], text, key, w).value
+                };
+                let (mut best, mut has) = (0.0f32, 0u64);
+                for i in 0..qn.tokens.len() {
+                    if sim(i) > 0.0 {
+                        best = best.max(sim(i));
+                        has |= 1 << i;
+                    }
+                }
+                for (g, gl) in qn.glued.iter().enumerate() {
+                    let v = sim(qn.tokens.len() + g);
+                    if gl.text.len() >= sanctions_score::GLUED_MIN_LEN
+                        && v >= sanctions_score::GLUED_MIN
+                    {
+                        best = best.max(v);
+                        has |= (1 << gl.first) | (1 << (gl.first + 1));
+                    }
+                }
+                let (b, h) = table.token_best(qn, pats, &idx.words, word);
+                assert_eq!((b.to_bits(), h), (best.to_bits(), has), "{q} {}", w.text);
+                let (mut best, mut has) = (0.0f32, 0u64);
+                for (i, t) in qn.tokens.iter().enumerate() {
+                    if t.text.len() >= sanctions_score::GLUED_MIN_LEN
+                        && sim(i) >= sanctions_score::GLUED_MIN
+                    {
+                        best = best.max(sim(i));
+                        has |= 1 << i;
+                    }
+                }
+                let (b, h) = table.glued_best(qn, pats, &idx.words, word);
+                assert_eq!((b.to_bits(), h), (best.to_bits(), has), "{q} {}", w.text);
+                nonzero += usize::from(b > 0.0);
+            }
+        }
+        assert!(nonzero > 5, "{nonzero} glued options");
     }
 
     /// The per-thread scratch (marks, stamps, table, candidate buffers) carries nothing from

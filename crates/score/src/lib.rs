@@ -29,7 +29,8 @@ pub use align::{
 pub use attributes::{AttributeConfig, Evidence, Verdict};
 pub use similarity::{
     MatchKind, OsaPattern, ShapeCheck, WordPattern, WordShape, WordSim, has_vy, key_similarity,
-    letter_mask, letter_multiset_mask, osa_distance, sim_prepared, word_similarity,
+    lengths_may_reach_glued_min, letter_mask, letter_multiset_mask, osa_distance, sim_prepared,
+    word_similarity,
 };
 
 use sanctions_model::{BirthDate, EntityKind, NameQuality, PartialDate};

@@ -30,6 +30,8 @@ pub struct OsaPattern {
     /// Match vectors by [`CODE`] (64 entries, so any code indexes it without a bounds check;
     /// entry 0, for bytes that are neither letters nor digits, stays empty).
     peq: [u64; 64],
+    /// The entries of `peq` in use (bit k: entry k), cleared by [`OsaPattern::reset`].
+    used: u64,
     /// The bit-parallel distance applies (1..=64 letters or digits).
     bits: bool,
 }
@@ -37,19 +39,31 @@ pub struct OsaPattern {
 impl OsaPattern {
     /// The pattern of `a`.
     pub fn new(a: &[u8]) -> OsaPattern {
-        let mut peq = [0u64; 64];
-        let mut bits = !a.is_empty() && a.len() <= 64;
-        if bits {
+        let mut p = OsaPattern { peq: [0; 64], used: 0, bits: false };
+        p.reset(a);
+        p
+    }
+
+    /// Makes this the pattern of `a` in place (clearing only the entries in use).
+    pub fn reset(&mut self, a: &[u8]) {
+        let mut used = self.used;
+        while used != 0 {
+            self.peq[used.trailing_zeros() as usize] = 0;
+            used &= used - 1;
+        }
+        self.used = 0;
+        self.bits = !a.is_empty() && a.len() <= 64;
+        if self.bits {
             for (i, &c) in a.iter().enumerate() {
                 let k = CODE[usize::from(c)];
                 if k == 0 {
-                    bits = false;
+                    self.bits = false;
                     break;
                 }
-                peq[usize::from(k)] |= 1u64 << i;
+                self.peq[usize::from(k)] |= 1u64 << i;
+                self.used |= 1 << k;
             }
         }
-        OsaPattern { peq, bits }
     }
 
     /// `osa_distance(a, b, max)`, where `a` is the word this pattern was made from.
@@ -457,6 +471,18 @@ impl WordShape {
         self.mask
     }
 
+    /// The length of the text in bytes.
+    pub fn text_len(&self) -> u32 {
+        self.len
+    }
+
+    /// The key's length and hash in one number: equal for equal keys (and rarely for others).
+    /// Unless two shapes have the same `key_id`, [`lengths_may_reach_glued_min`] of their
+    /// lengths can rule the pair out.
+    pub fn key_id(&self) -> u64 {
+        (u64::from(self.key_len) << 32) | u64::from(self.key_hash)
+    }
+
     /// True when the key holds a `v` or a `y` ([`has_vy`]).
     pub fn key_vy(&self) -> bool {
         self.key_vy
@@ -504,6 +530,15 @@ impl WordShape {
     }
 }
 
+/// False when, unless their shapes have the same [`WordShape::key_id`] or the pair is
+/// transliterated, words of these lengths (in bytes) cannot reach [`crate::GLUED_MIN`]
+/// ([`WordPattern::may_reach_glued_min`] on lengths alone). For a word of length `a`, the
+/// lengths `b` it allows are one interval, from `a - a / 3` up.
+#[inline]
+pub fn lengths_may_reach_glued_min(a: u32, b: u32) -> bool {
+    a.abs_diff(b) <= a.max(b) / 3
+}
+
 /// What [`WordPattern::check`] can tell of a pair from the shapes alone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ShapeCheck {
@@ -543,6 +578,11 @@ impl WordPattern {
         self.shape.key_vy
     }
 
+    /// The word's [`WordShape`].
+    pub fn shape(&self) -> &WordShape {
+        &self.shape
+    }
+
     /// Prepares `text` with its variant key `key`.
     pub fn new(text: &str, key: &str) -> WordPattern {
         let shape = WordShape::new(text, key);
@@ -552,6 +592,15 @@ impl WordPattern {
             text: OsaPattern::new(text.as_bytes()),
             key: OsaPattern::new(key.as_bytes()),
         }
+    }
+
+    /// Makes this `WordPattern::new(text, key)` in place (no 1 KiB copy, and only the match
+    /// vectors in use are cleared).
+    pub fn reset(&mut self, text: &str, key: &str) {
+        self.shape = WordShape::new(text, key);
+        self.mask = self.shape.mask;
+        self.text.reset(text.as_bytes());
+        self.key.reset(key.as_bytes());
     }
 
     /// False only when [`sim_prepared`] of this word (`a`, `ka`) with the word of shape `b`
@@ -828,6 +877,85 @@ mod tests {
         }
         assert!(rejected * 3 > pairs, "{rejected} of {pairs}");
         assert!(without_vy > 100, "only {without_vy} pairs of keys equal without v / y");
+    }
+
+    /// The length rule agrees with the shapes' glued check: a pair it rules out, with keys of
+    /// different `key_id`, not transliterated, is out of `may_reach_glued_min`; and the
+    /// lengths it allows form the interval it documents.
+    #[test]
+    fn glued_length_rule_is_safe() {
+        let mut words: Vec<String> =
+            "a m al ali amir omar muhammad mohammad abdulghani yusuf ltd x1234567 hassan hussein"
+                .split(' ')
+                .map(str::to_string)
+                .collect();
+        words.extend(random_words(0x2545_f491_4f6c_dd1d, 800, 16, b"ahmdlnuvyibrs"));
+        let mut ruled_out = 0;
+        for a in &words {
+            let ka = skeleton(a);
+            let pa = WordPattern::new(a, &ka);
+            for b in &words {
+                let kb = skeleton(b);
+                let shape = WordShape::new(b, &kb);
+                let (la, lb) = (pa.shape.text_len(), shape.text_len());
+                assert_eq!((la as usize, lb as usize), (a.len(), b.len()));
+                if pa.shape.key_id() != shape.key_id() && !lengths_may_reach_glued_min(la, lb) {
+                    ruled_out += 1;
+                    assert!(!pa.may_reach_glued_min(false, &shape), "{a} {b}");
+                }
+            }
+        }
+        assert!(ruled_out > 1000, "{ruled_out}");
+        for a in 0..100u32 {
+            let ok: Vec<u32> = (0..200).filter(|&b| lengths_may_reach_glued_min(a, b)).collect();
+            assert_eq!(ok.len() as u32, ok[ok.len() - 1] - ok[0] + 1, "{a}");
+            assert_eq!(ok[0], a - a / 3, "{a}");
+        }
+    }
+
+    /// A pattern made again in place is the pattern made anew: same distances and
+    /// similarities, whatever it held before.
+    #[test]
+    fn pattern_reset_equals_new() {
+        let words = random_words(0x5851_f42d_4c95_7f2d, 300, 16, b"ahmdlnuvyi0-");
+        let mut p = WordPattern::new("x", "x");
+        for (i, a) in words.iter().enumerate() {
+            let ka = skeleton(a);
+            p.reset(a, &ka);
+            let fresh = WordPattern::new(a, &ka);
+            assert_eq!(p.shape(), fresh.shape());
+            for b in words.iter().skip(i % 7).step_by(13) {
+                let kb = skeleton(b);
+                for max in [0, 1, 3, 20] {
+                    let (x, y) = (p.text.distance(a.as_bytes(), b.as_bytes(), max), {
+                        fresh.text.distance(a.as_bytes(), b.as_bytes(), max)
+                    });
+                    assert_eq!(x, y, "{a} {b} {max}");
+                    let (x, y) = (
+                        p.key.distance(ka.as_bytes(), kb.as_bytes(), max),
+                        fresh.key.distance(ka.as_bytes(), kb.as_bytes(), max),
+                    );
+                    assert_eq!(x, y, "{ka} {kb} {max}");
+                }
+                let shape = WordShape::new(b, &kb);
+                for translit in [false, true] {
+                    let (x, y) = (
+                        sim_prepared(translit, a, &ka, &p, b, &kb, shape.mask(), shape.key_vy()),
+                        sim_prepared(
+                            translit,
+                            a,
+                            &ka,
+                            &fresh,
+                            b,
+                            &kb,
+                            shape.mask(),
+                            shape.key_vy(),
+                        ),
+                    );
+                    assert_eq!((x.value.to_bits(), x.how), (y.value.to_bits(), y.how));
+                }
+            }
+        }
     }
 
     #[test]
