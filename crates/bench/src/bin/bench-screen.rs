@@ -23,6 +23,11 @@ use sanctions_bench::{
 use sanctions_index::{Index, ScreenRequest};
 use serde_json::{Value, json};
 
+/// The allocator of the `sanctions` binary (crates/cli), so that figures match the product.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 struct Args {
     queries: Option<PathBuf>,
     truth: Option<PathBuf>,
