@@ -31,7 +31,7 @@ if [ -n "${SYNC_MS:-}" ]; then
   printf 'audit_sync_interval_ms = %s\n' "$SYNC_MS" > "/tmp/rate_$label.toml"
   extra=(--config "/tmp/rate_$label.toml")
 fi
-SANCTIONS_API_KEYS="ops:admin:$key" "$bin" --db "$db" serve --addr "127.0.0.1:$port" "${extra[@]}" \
+SANCTIONS_LOG=${SANCTIONS_LOG:-info} SANCTIONS_API_KEYS="ops:admin:$key" "$bin" --db "$db" serve --addr "127.0.0.1:$port" "${extra[@]}" \
   > "/tmp/rate_$label.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT

@@ -57,20 +57,31 @@ fn check_threshold(t: Option<f32>) -> Result<f32> {
 
 /// Sends log records to standard error, filtered by `SANCTIONS_LOG` (as `RUST_LOG`), else by
 /// `default`; without either, nothing is logged.
-fn init_logging(default: Option<&str>) {
+///
+/// The lines are written by a thread of their own (`tracing-appender`), so that a request or
+/// a run never waits on a write to standard error (a file on a busy disk, a slow pipe); none
+/// is dropped (a full queue makes the logging thread wait instead). Keep the returned guard
+/// until the command ends: dropping it writes what is left.
+fn init_logging(default: Option<&str>) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     use tracing_subscriber::EnvFilter;
     let filter = match (EnvFilter::try_from_env("SANCTIONS_LOG"), default) {
         (Ok(f), _) => f,
         (Err(_), Some(d)) => EnvFilter::new(d),
-        (Err(_), None) => return,
+        (Err(_), None) => return None,
     };
     // Colours only for a terminal: a log piped to a file stays plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let _ = tracing_subscriber::fmt()
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("sanctions-log")
+        .finish(std::io::stderr());
+    tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_ansi(ansi)
-        .try_init();
+        .try_init()
+        .ok()?;
+    Some(guard)
 }
 
 /// Runs a command.
@@ -78,7 +89,7 @@ pub fn run(cli: Cli) -> Result<()> {
     let db = db_path(cli.db);
     let json = cli.json;
     // The server logs at `info` unless told otherwise; other commands only when asked.
-    init_logging(matches!(cli.command, Command::Serve(_)).then_some("info"));
+    let _log = init_logging(matches!(cli.command, Command::Serve(_)).then_some("info"));
     match cli.command {
         Command::Update(a) => update(&db, a, json),
         Command::Import(a) => import(&db, a, json),
