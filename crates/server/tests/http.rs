@@ -210,6 +210,19 @@ async fn screening_reads_errors_and_audit() {
     assert_eq!(results[0]["hits"][0]["reference"], "TAi.026");
     assert_eq!(results[1]["hits"].as_array().unwrap().len(), 0);
     assert_eq!(results[2]["hits"][0]["reference"], "TAi.026");
+    // A usual name is screened on the runtime's thread, a batch in the blocking pool: the
+    // same answer.
+    let (_, single) = s.post("/v1/screen", &json!({"name": "Amir Khan Muttaqi"})).await;
+    screened += 1;
+    assert_eq!(single["hits"], results[0]["hits"]);
+    // A name over 64 bytes goes to the blocking pool as a single screening too.
+    let long = "Amir Khan Muttaqi Mawlawi Amir Khan Motaqi Amir Khan Mottaqi Amir Khan";
+    assert!(long.len() > 64);
+    let (st, single) = s.post("/v1/screen", &json!({ "name": long })).await;
+    assert_eq!(st, StatusCode::OK, "{single}");
+    let (_, batch) = s.post("/v1/screen/batch", &json!({"queries": [{ "name": long }]})).await;
+    screened += 2;
+    assert_eq!(single["hits"], batch["results"][0]["hits"]);
 
     // Entity and lists.
     let (st, e) = s.get("/v1/entities/un/TAi.026").await;
