@@ -631,7 +631,7 @@ impl WordPattern {
     /// transliterated words may reach it, the words must be equal or a typo apart with an edit
     /// distance `d ≤ len / 3` (`len` the longer length), and `d` is at least the length
     /// difference and the letters ([`letter_multiset_mask`]) present on one side only.
-    #[inline]
+    #[inline(always)]
     pub fn may_reach_glued_min(&self, translit: bool, b: &WordShape) -> bool {
         const _: () = assert!(crate::GLUED_MIN == 0.8, "the bound below assumes GLUED_MIN = 0.8");
         let a = &self.shape;
