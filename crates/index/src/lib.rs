@@ -435,7 +435,7 @@ impl SimTable {
     /// [`sanctions_score::GLUED_MIN`]. A missing cell is not computed when
     /// [`sanctions_score::may_reach_glued_min`] rules the pair out (a cell present is below
     /// GLUED_MIN in that case anyway).
-    #[inline]
+    #[inline(always)]
     fn glued_cell(
         &mut self,
         cell: usize,
