@@ -39,7 +39,9 @@ use sanctions_score::{
     PreparedName, Query, ShapeCheck, SimLookup, WordPattern, WordShape, WordSim, align_score_with,
     align_with, attributes, lengths_may_reach_glued_min,
 };
-use sanctions_text::{Token, TokenClass, country_code, detect_script, tokenize};
+use sanctions_text::{
+    Token, TokenClass, country_code, detect_script, tokenize, tokenize_with_script,
+};
 
 /// One screening request.
 #[derive(Clone, Debug, Default)]
@@ -1101,9 +1103,9 @@ impl Index {
 
     /// Prepares a request for scoring.
     pub fn prepare(&self, req: &ScreenRequest) -> Query {
-        let tokens = tokenize(&req.name);
+        let (tokens, script) = tokenize_with_script(&req.name);
         let mut name = PreparedName::new(tokens, |t| self.query_weight(t));
-        name.transliterated = detect_script(&req.name) == Script::Arabic;
+        name.transliterated = script == Script::Arabic;
         Query {
             name,
             birth_date: req.birth_date,
