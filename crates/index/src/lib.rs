@@ -39,7 +39,9 @@ use sanctions_score::{
     PreparedName, Query, ShapeCheck, SimLookup, WordPattern, WordShape, WordSim, align_score_with,
     align_with, attributes, lengths_may_reach_glued_min,
 };
-use sanctions_text::{Token, TokenClass, country_code, detect_script, tokenize};
+use sanctions_text::{
+    Token, TokenClass, country_code, detect_script, tokenize, tokenize_with_script,
+};
 
 /// One screening request.
 #[derive(Clone, Debug, Default)]
@@ -435,7 +437,7 @@ impl SimTable {
     /// [`sanctions_score::GLUED_MIN`]. A missing cell is not computed when
     /// [`sanctions_score::may_reach_glued_min`] rules the pair out (a cell present is below
     /// GLUED_MIN in that case anyway).
-    #[inline]
+    #[inline(always)]
     fn glued_cell(
         &mut self,
         cell: usize,
@@ -450,6 +452,22 @@ impl SimTable {
         {
             return 0.0;
         }
+        self.glued_sim(cell, query_translit, pat, text, key, w)
+    }
+
+    /// [`SimTable::glued_cell`] for a pair already known not to be ruled out by
+    /// [`sanctions_score::may_reach_glued_min`] (a row just made: its cells are unset), so
+    /// not checked again.
+    #[inline]
+    fn glued_sim(
+        &mut self,
+        cell: usize,
+        query_translit: bool,
+        pat: &WordPattern,
+        text: &str,
+        key: &str,
+        w: &Word,
+    ) -> f32 {
         let v = self.cell_sim(cell, query_translit, pat, text, key, w);
         if v >= sanctions_score::GLUED_MIN { v } else { 0.0 }
     }
@@ -508,13 +526,16 @@ impl SimTable {
                 continue;
             }
             let unit = qn + g;
-            let r = match row {
-                Some(r) => r,
+            let s = match row {
+                Some(r) => self.glued_cell(r + unit, qt, &pats[unit], &gl.text, &gl.key, w),
                 // No cell set: unless the pair may reach GLUED_MIN, it is no option.
                 None if !pats[unit].may_reach_glued_min(translit, &w.shape) => continue,
-                None => *row.insert(self.row(word)),
+                // It may: the row is made now, and the pair not checked again.
+                None => {
+                    let r = *row.insert(self.row(word));
+                    self.glued_sim(r + unit, qt, &pats[unit], &gl.text, &gl.key, w)
+                }
             };
-            let s = self.glued_cell(r + unit, qt, &pats[unit], &gl.text, &gl.key, w);
             if s >= sanctions_score::GLUED_MIN {
                 best = best.max(s);
                 has |= (1 << gl.first) | (1 << (gl.first + 1));
@@ -553,14 +574,18 @@ impl SimTable {
             if t.text.len() < sanctions_score::GLUED_MIN_LEN {
                 continue;
             }
-            // No row is made for a glued word no query word can reach GLUED_MIN with.
-            if self.word_best[word as usize].row_stamp != self.stamp
-                && !pat.may_reach_glued_min(qt || w.transliterated, &w.shape)
-            {
-                continue;
-            }
-            let row = self.row(word);
-            let s = self.glued_cell(row + i, qt, pat, &t.text, &t.key, w);
+            // No row is made for a glued word no query word can reach GLUED_MIN with; a row
+            // made now has its cells unset and the pair just checked.
+            let s = if self.word_best[word as usize].row_stamp != self.stamp {
+                if !pat.may_reach_glued_min(qt || w.transliterated, &w.shape) {
+                    continue;
+                }
+                let row = self.row(word);
+                self.glued_sim(row + i, qt, pat, &t.text, &t.key, w)
+            } else {
+                let row = self.row(word);
+                self.glued_cell(row + i, qt, pat, &t.text, &t.key, w)
+            };
             if s >= sanctions_score::GLUED_MIN {
                 best = best.max(s);
                 has |= 1 << i;
@@ -1078,9 +1103,9 @@ impl Index {
 
     /// Prepares a request for scoring.
     pub fn prepare(&self, req: &ScreenRequest) -> Query {
-        let tokens = tokenize(&req.name);
+        let (tokens, script) = tokenize_with_script(&req.name);
         let mut name = PreparedName::new(tokens, |t| self.query_weight(t));
-        name.transliterated = detect_script(&req.name) == Script::Arabic;
+        name.transliterated = script == Script::Arabic;
         Query {
             name,
             birth_date: req.birth_date,

@@ -62,7 +62,10 @@ impl PreparedName {
             .enumerate()
             .filter(|(_, w)| w[0].class != TokenClass::Number && w[1].class != TokenClass::Number)
             .map(|(i, w)| {
-                let text = format!("{}{}", w[0].text, w[1].text);
+                // Pushed, not `format!`: the same bytes without the formatting machinery.
+                let mut text = String::with_capacity(w[0].text.len() + w[1].text.len());
+                text.push_str(&w[0].text);
+                text.push_str(&w[1].text);
                 let key = skeleton(&text);
                 Glued { first: i, text, key }
             })
@@ -395,6 +398,18 @@ fn align_core<const PAIRS: bool>(
 mod tests {
     use super::*;
     use sanctions_text::{skeleton, tokenize};
+
+    #[test]
+    fn glued_pairs_are_the_words_side_by_side() {
+        let p = prep("Abdul Ghani 1968 Baradar al Akhund");
+        let firsts: Vec<usize> = p.glued.iter().map(|g| g.first).collect();
+        assert_eq!(firsts, [0, 3, 4]);
+        for g in &p.glued {
+            let text = format!("{}{}", p.tokens[g.first].text, p.tokens[g.first + 1].text);
+            assert_eq!(g.text, text);
+            assert_eq!(g.key, skeleton(&text));
+        }
+    }
 
     fn prep(s: &str) -> PreparedName {
         PreparedName::new(tokenize(s), |t| match t.class {

@@ -22,5 +22,5 @@ pub use country::country_code;
 pub use keys::{deletions, skeleton, skeleton_into};
 pub use normalize::{fold, fold_into};
 pub use script::detect_script;
-pub use tokens::{Token, TokenClass, classify, tokenize, tokenize_folded};
+pub use tokens::{Token, TokenClass, classify, tokenize, tokenize_folded, tokenize_with_script};
 pub use translit::to_latin;

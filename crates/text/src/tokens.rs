@@ -385,8 +385,19 @@ fn class_of(word: &str, k: &Known) -> TokenClass {
 /// assert_eq!(t[1].class, TokenClass::Particle);
 /// ```
 pub fn tokenize(name: &str) -> Vec<Token> {
+    tokenize_with_script(name).0
+}
+
+/// [`tokenize`], with the name's script ([`crate::detect_script`]), which it detects anyway.
+pub fn tokenize_with_script(name: &str) -> (Vec<Token>, sanctions_model::Script) {
+    let script = crate::detect_script(name);
+    (tokenize_in(name, script), script)
+}
+
+/// [`tokenize`] of a name in `script`.
+fn tokenize_in(name: &str, script: sanctions_model::Script) -> Vec<Token> {
     let folded = crate::fold(name);
-    if crate::detect_script(name) == sanctions_model::Script::Arabic {
+    if script == sanctions_model::Script::Arabic {
         // The Arabic article is written joined to its word (الغني → "alghni"); Latin
         // spellings write it apart or not at all, so split it off as a particle.
         let mut split = String::with_capacity(folded.len() + 8);
@@ -439,6 +450,16 @@ pub fn tokenize_folded(folded: &str) -> Vec<Token> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokenize_with_script_is_tokenize_and_detect_script() {
+        for name in ["Mullah Abdul-Ghani BARADAR", "عبد الغني برادر", "Ким Чен Ын", "", "ACME Ltd"]
+        {
+            let (tokens, script) = tokenize_with_script(name);
+            assert_eq!(tokens, tokenize(name));
+            assert_eq!(script, crate::detect_script(name));
+        }
+    }
 
     #[test]
     fn classes() {
