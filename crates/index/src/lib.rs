@@ -116,7 +116,8 @@ struct Record {
 
 /// What the candidate bound ([`Index::name_bound`]) reads of one listed name, by global name
 /// id, in one small record; the name's words are in [`Index::bound_words`] from `start`: its
-/// tokens (word id, weight), then its glued pairs (word id, first token).
+/// tokens (word id, weight), heaviest first (ties in name order), then its glued pairs (word
+/// id, and the positions of their two tokens in that order).
 #[derive(Clone, Copy)]
 struct NameHead {
     start: u32,
@@ -127,7 +128,8 @@ struct NameHead {
 }
 
 /// One word of a listed name for the candidate bound: its vocabulary id and, for a token, the
-/// bits of its weight, for a glued pair the position of its first token.
+/// bits of its weight, for a glued pair the positions of its two tokens among the name's
+/// tokens as [`NameHead`] orders them (low and high 16 bits).
 #[derive(Clone, Copy)]
 struct BoundWord {
     word: u32,
@@ -858,6 +860,11 @@ impl NameLookup<'_> {
 /// threshold by more than this.
 const BOUND_SLACK: f32 = 1e-3;
 
+/// The early exit of [`Index::name_bound`] rules a name out only when the weight its words miss
+/// exceeds what the least acceptable name coverage allows by this share of the name's weight
+/// (rounding in those sums is below 1e-5 of it).
+const EARLY_MARGIN: f32 = 1e-4;
+
 /// What a glued pair below [`sanctions_score::GLUED_MIN`] is worth to the alignment.
 const NO_SIM: WordSim = WordSim { value: 0.0, how: MatchKind::None };
 
@@ -1037,11 +1044,22 @@ impl Index {
                     total_weight: p.total_weight,
                     quality: n.quality,
                 });
-                for (t, &word) in p.tokens.iter().zip(&n.token_words) {
-                    bound_words.push(BoundWord { word, arg: t.weight.to_bits() });
+                // Heaviest first, for the early exit of the bound (`name_bound`).
+                let mut order: Vec<usize> = (0..p.tokens.len()).collect();
+                order.sort_by(|&a, &b| {
+                    p.tokens[b].weight.total_cmp(&p.tokens[a].weight).then(a.cmp(&b))
+                });
+                let mut at = vec![0u32; order.len()];
+                for (k, &i) in order.iter().enumerate() {
+                    at[i] = k as u32;
+                    bound_words.push(BoundWord {
+                        word: n.token_words[i],
+                        arg: p.tokens[i].weight.to_bits(),
+                    });
                 }
                 for (g, &word) in p.glued.iter().zip(&n.glued_words) {
-                    bound_words.push(BoundWord { word, arg: g.first as u32 });
+                    let arg = at[g.first] | (at[g.first + 1] << 16);
+                    bound_words.push(BoundWord { word, arg });
                 }
             }
         }
@@ -1457,6 +1475,13 @@ impl Index {
     /// of the unmatched query words, at least `U0`, the weight of the query words with no
     /// option at all: so it is at most `A / (A + U0) ≤ X / (X + U0)`. The score increases with
     /// both coverages.
+    ///
+    /// With `nc_min > 0`, the least name coverage the caller can accept (the query coverage
+    /// taken at its most, 1), the listed words are first summed up heaviest first, and the
+    /// bound is 0 as soon as the weight they miss (`w_j·(1 − best[j])`) already keeps `X`
+    /// below `nc_min·total`: most candidate names fail on name coverage alone, after one or
+    /// two words, and their other words are never summed up.
+    #[allow(clippy::too_many_arguments)]
     fn name_bound(
         &self,
         q: &PreparedName,
@@ -1465,6 +1490,7 @@ impl Index {
         table: &mut SimTable,
         pats: &[WordPattern],
         best: &mut Vec<f32>,
+        nc_min: f32,
     ) -> f32 {
         // The options' query words are a 64-bit set: longer queries are not bounded.
         if !(cfg.query_exponent > 0.0 && (0.0..=1.0).contains(&cfg.name_floor))
@@ -1477,6 +1503,37 @@ impl Index {
         let tokens = &self.bound_words[start..start + usize::from(head.tokens)];
         let glued = &self.bound_words[start + tokens.len()..][..usize::from(head.glued)];
         let words = &self.words;
+        let total = head.total_weight;
+        if nc_min > 0.0 && total > 0.0 {
+            // X ≤ total − missing: beyond `allowed`, X < nc_min·total (with a margin far above
+            // the rounding of these sums, so the full bound below would fail as well).
+            let allowed = total * (1.0 - nc_min + EARLY_MARGIN);
+            let (mut missing, mut left) = (0.0f32, total);
+            for (k, t) in tokens.iter().enumerate() {
+                if missing + left <= allowed {
+                    // The words left cannot miss enough.
+                    break;
+                }
+                let w = f32::from_bits(t.arg);
+                left -= w;
+                let (mut b, _) = table.token_best(q, pats, words, t.word);
+                if b < 1.0 {
+                    let k = k as u32;
+                    for g in glued {
+                        if g.arg & 0xffff == k || g.arg >> 16 == k {
+                            let (s, _) = table.glued_best(q, pats, words, g.word);
+                            if s >= sanctions_score::GLUED_MIN {
+                                b = b.max(s);
+                            }
+                        }
+                    }
+                }
+                missing += w * (1.0 - b);
+                if missing > allowed {
+                    return 0.0;
+                }
+            }
+        }
         best.clear();
         let mut has = 0u64;
         for t in tokens {
@@ -1487,9 +1544,9 @@ impl Index {
         for g in glued {
             let (s, h) = table.glued_best(q, pats, words, g.word);
             if s >= sanctions_score::GLUED_MIN {
-                let first = g.arg as usize;
-                best[first] = best[first].max(s);
-                best[first + 1] = best[first + 1].max(s);
+                let (a, b) = ((g.arg & 0xffff) as usize, (g.arg >> 16) as usize);
+                best[a] = best[a].max(s);
+                best[b] = best[b].max(s);
                 has |= h;
             }
         }
@@ -1505,7 +1562,6 @@ impl Index {
             .map(|(_, t)| t.weight)
             .sum();
         let qc = (x / (x + u0)).min(1.0);
-        let total = head.total_weight;
         let nc = if total > 0.0 { (x / total).min(1.0) } else { 0.0 };
         // The default exponent is 1: no `powf` call (`powf(q, 1.0)` is `q`, tested over [0, 1];
         // a bound besides, which BOUND_SLACK covers an ulp either way).
@@ -1541,7 +1597,15 @@ impl Index {
             } else {
                 self.algorithm.quality_factor(quality)
             };
-            let b = self.name_bound(&query.name, name, cfg, table, pats, best);
+            // The least name coverage with which this name could pass: its bound `b` must
+            // reach `b_min`, and `b ≤ floor + (1 − floor)·nc` (the query coverage at most 1).
+            let b_min = (threshold - BOUND_SLACK - adj) / qf;
+            let nc_min = if qf > 0.0 && cfg.name_floor < 1.0 {
+                (b_min - cfg.name_floor) / (1.0 - cfg.name_floor)
+            } else {
+                0.0
+            };
+            let b = self.name_bound(&query.name, name, cfg, table, pats, best, nc_min);
             ub = ub.max(b * qf);
             if ub + adj >= threshold - BOUND_SLACK {
                 return true;
@@ -1806,12 +1870,30 @@ mod tests {
             let start = head.start as usize;
             let words = &idx.bound_words[start..][..usize::from(head.tokens + head.glued)];
             let (t, g) = words.split_at(usize::from(head.tokens));
-            assert_eq!(t.iter().map(|b| b.word).collect::<Vec<_>>(), n.token_words);
-            let weights: Vec<u32> = n.prepared.tokens.iter().map(|t| t.weight.to_bits()).collect();
-            assert_eq!(t.iter().map(|b| b.arg).collect::<Vec<_>>(), weights);
+            // The tokens heaviest first, ties in name order: each (word, weight) of the name
+            // once, at the position its glued pairs give.
+            let weight = |b: &BoundWord| f32::from_bits(b.arg);
+            assert!(t.windows(2).all(|p| weight(&p[0]) >= weight(&p[1])), "heaviest first");
+            let mut pos = vec![usize::MAX; t.len()];
+            for (i, (tok, &word)) in n.prepared.tokens.iter().zip(&n.token_words).enumerate() {
+                let k = (0..t.len())
+                    .find(|&k| {
+                        !pos.contains(&k) && t[k].word == word && t[k].arg == tok.weight.to_bits()
+                    })
+                    .expect("every token in the bound's words");
+                pos[i] = k;
+            }
+            let mut sorted = pos.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, (0..t.len()).collect::<Vec<_>>());
             assert_eq!(g.iter().map(|b| b.word).collect::<Vec<_>>(), n.glued_words);
-            let firsts: Vec<u32> = n.prepared.glued.iter().map(|g| g.first as u32).collect();
-            assert_eq!(g.iter().map(|b| b.arg).collect::<Vec<_>>(), firsts);
+            let at: Vec<u32> = n
+                .prepared
+                .glued
+                .iter()
+                .map(|g| pos[g.first] as u32 | ((pos[g.first + 1] as u32) << 16))
+                .collect();
+            assert_eq!(g.iter().map(|b| b.arg).collect::<Vec<_>>(), at);
             assert_eq!(head.total_weight.to_bits(), n.prepared.total_weight.to_bits());
             assert_eq!(head.quality, n.quality);
             for &w in n.token_words.iter().chain(&n.glued_words) {
@@ -1996,7 +2078,7 @@ mod tests {
                 .map(String::from),
         );
         queries.extend(["عبد الغني برادر", "محمد عمر"].map(String::from));
-        let (mut bounds, mut skipped) = (0, 0);
+        let (mut bounds, mut skipped, mut early) = (0, 0, 0);
         for q in &queries {
             for threshold in [0.8, 0.3] {
                 let r = ScreenRequest { name: q.clone(), threshold, ..req("") };
@@ -2009,9 +2091,19 @@ mod tests {
                     for &local in ca.names(c) {
                         let name = idx.records[c.entity].first_name + u32::from(local);
                         let Scratch { table, pats, best, .. } = &mut a;
-                        let x = idx.name_bound(&query.name, name, cfg, table, pats, best);
+                        let x = idx.name_bound(&query.name, name, cfg, table, pats, best, 0.0);
+                        // The early exit (a name of quality factor 1, no attribute effect)
+                        // rules a name out only when the full bound does.
+                        let nc_min =
+                            (threshold - BOUND_SLACK - cfg.name_floor) / (1.0 - cfg.name_floor);
+                        let e = idx.name_bound(&query.name, name, cfg, table, pats, best, nc_min);
+                        assert!(
+                            e.to_bits() == x.to_bits() || (e == 0.0 && x < threshold - BOUND_SLACK),
+                            "{q} {threshold}: early {e}, full {x}"
+                        );
+                        early += usize::from(e == 0.0 && x > 0.0);
                         let Scratch { table, pats, best, .. } = &mut b;
-                        let y = plain.name_bound(&query.name, name, cfg, table, pats, best);
+                        let y = plain.name_bound(&query.name, name, cfg, table, pats, best, 0.0);
                         assert_eq!(x.to_bits(), y.to_bits(), "{q} {threshold}");
                         bounds += 1;
                     }
@@ -2022,6 +2114,7 @@ mod tests {
             }
         }
         assert!(bounds > 300 && skipped > 100, "{bounds} bounds, {skipped}");
+        assert!(early > 10, "{early} names ruled out early of {bounds}");
     }
 
     /// The per-word summaries of the bounds (no row for a word whose pairs the shapes rule
