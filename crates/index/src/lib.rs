@@ -129,11 +129,31 @@ struct NameHead {
 
 /// One word of a listed name for the candidate bound: its vocabulary id and, for a token, the
 /// bits of its weight, for a glued pair the positions of its two tokens among the name's
-/// tokens as [`NameHead`] orders them (low and high 16 bits).
+/// tokens as [`NameHead`] orders them (low and high 16 bits); and what
+/// [`SimTable::rules_out`] reads of the word, so that a glued pair the query's lengths rule out
+/// costs no look at the word itself ([`SimTable::rules_out_bound`]).
 #[derive(Clone, Copy)]
 struct BoundWord {
     word: u32,
     arg: u32,
+    /// The word's [`WordShape::text_len`] (`u16::MAX` from there up: not ruled out by it)...
+    len: u16,
+    /// ...the low six bits of its [`WordShape::key_id`]...
+    key6: u8,
+    /// ...and [`Word::transliterated`].
+    transliterated: bool,
+}
+
+impl BoundWord {
+    fn new(word: u32, arg: u32, w: &Word) -> BoundWord {
+        BoundWord {
+            word,
+            arg,
+            len: u16::try_from(w.shape.text_len()).unwrap_or(u16::MAX),
+            key6: (w.shape.key_id() & 63) as u8,
+            transliterated: w.transliterated,
+        }
+    }
 }
 
 /// Tuning of candidate retrieval.
@@ -392,6 +412,19 @@ impl SimTable {
             && !(qt || w.transliterated)
             && (l < range[0] || l > range[1])
             && keys & (1 << (w.shape.key_id() & 63)) == 0
+    }
+
+    /// [`SimTable::rules_out`] of a listed glued pair against the query words from
+    /// GLUED_MIN_LEN, from what the bound keeps of the word: true when its
+    /// [`SimTable::glued_best`] is certainly 0 for that reason.
+    #[inline(always)]
+    fn rules_out_bound(&self, qt: bool, g: &BoundWord) -> bool {
+        let (l, range) = (u32::from(g.len), self.long_range);
+        self.ranges
+            && !(qt || g.transliterated)
+            && g.len != u16::MAX
+            && (l < range[0] || l > range[1])
+            && self.long_keys & (1 << g.key6) == 0
     }
 
     /// The offset of `word`'s row, made now if the query has not met the word yet.
@@ -1052,14 +1085,13 @@ impl Index {
                 let mut at = vec![0u32; order.len()];
                 for (k, &i) in order.iter().enumerate() {
                     at[i] = k as u32;
-                    bound_words.push(BoundWord {
-                        word: n.token_words[i],
-                        arg: p.tokens[i].weight.to_bits(),
-                    });
+                    let word = n.token_words[i];
+                    let arg = p.tokens[i].weight.to_bits();
+                    bound_words.push(BoundWord::new(word, arg, &words[word as usize]));
                 }
                 for (g, &word) in p.glued.iter().zip(&n.glued_words) {
                     let arg = at[g.first] | (at[g.first + 1] << 16);
-                    bound_words.push(BoundWord { word, arg });
+                    bound_words.push(BoundWord::new(word, arg, &words[word as usize]));
                 }
             }
         }
@@ -1520,7 +1552,9 @@ impl Index {
                 if b < 1.0 {
                     let k = k as u32;
                     for g in glued {
-                        if g.arg & 0xffff == k || g.arg >> 16 == k {
+                        if (g.arg & 0xffff == k || g.arg >> 16 == k)
+                            && !table.rules_out_bound(q.transliterated, g)
+                        {
                             let (s, _) = table.glued_best(q, pats, words, g.word);
                             if s >= sanctions_score::GLUED_MIN {
                                 b = b.max(s);
@@ -1542,6 +1576,9 @@ impl Index {
             has |= h;
         }
         for g in glued {
+            if table.rules_out_bound(q.transliterated, g) {
+                continue;
+            }
             let (s, h) = table.glued_best(q, pats, words, g.word);
             if s >= sanctions_score::GLUED_MIN {
                 let (a, b) = ((g.arg & 0xffff) as usize, (g.arg >> 16) as usize);
@@ -2078,7 +2115,7 @@ mod tests {
                 .map(String::from),
         );
         queries.extend(["عبد الغني برادر", "محمد عمر"].map(String::from));
-        let (mut bounds, mut skipped, mut early) = (0, 0, 0);
+        let (mut bounds, mut skipped, mut early, mut ruled_out) = (0, 0, 0, 0);
         for q in &queries {
             for threshold in [0.8, 0.3] {
                 let r = ScreenRequest { name: q.clone(), threshold, ..req("") };
@@ -2102,6 +2139,19 @@ mod tests {
                             "{q} {threshold}: early {e}, full {x}"
                         );
                         early += usize::from(e == 0.0 && x > 0.0);
+                        // What the bound keeps of a word rules glued pairs out as the word does.
+                        let head = idx.name_heads[name as usize];
+                        let words = &idx.bound_words[head.start as usize..]
+                            [..usize::from(head.tokens + head.glued)];
+                        for g in words {
+                            let w = &idx.words[g.word as usize];
+                            let (qt, t) = (query.name.transliterated, &*table);
+                            assert_eq!(
+                                t.rules_out_bound(qt, g),
+                                t.rules_out(qt, w, t.long_range, t.long_keys)
+                            );
+                            ruled_out += usize::from(t.rules_out_bound(qt, g));
+                        }
                         let Scratch { table, pats, best, .. } = &mut b;
                         let y = plain.name_bound(&query.name, name, cfg, table, pats, best, 0.0);
                         assert_eq!(x.to_bits(), y.to_bits(), "{q} {threshold}");
@@ -2115,6 +2165,7 @@ mod tests {
         }
         assert!(bounds > 300 && skipped > 100, "{bounds} bounds, {skipped}");
         assert!(early > 10, "{early} names ruled out early of {bounds}");
+        assert!(ruled_out > 10, "{ruled_out} words ruled out by what the bound keeps");
     }
 
     /// The per-word summaries of the bounds (no row for a word whose pairs the shapes rule
