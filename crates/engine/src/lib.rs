@@ -28,12 +28,12 @@ pub use regimes::{
 };
 pub use snapshot::{AlgorithmId, HitView, ScreenResult, Snapshot, VersionUsed};
 
-pub use sanctions_index::{Index, ScreenRequest};
+pub use sanctions_index::{Hit, Index, ScreenRequest};
 pub use sanctions_model as model;
 pub use sanctions_regimes as regime_catalogue;
 pub use sanctions_regimes::{Measure, RegimeInfo};
 pub use sanctions_score::{
-    ALGORITHM_NAME, ALGORITHM_VERSION, DEFAULT_THRESHOLD, Explanation, Scored, WordMatch,
+    ALGORITHM_NAME, ALGORITHM_VERSION, DEFAULT_THRESHOLD, Explanation, Query, Scored, WordMatch,
 };
 pub use sanctions_store::{
     Alert, Customer, CustomerUpsert, Decision, MonitorRun, RunMode, RunSummary, RunVersion, Verdict,

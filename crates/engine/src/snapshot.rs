@@ -1,6 +1,6 @@
 //! An immutable snapshot of the lists with its index, and screening results.
 
-use sanctions_index::{Index, ScreenRequest};
+use sanctions_index::{Hit, Index, ScreenRequest};
 use sanctions_model::{Entity, EntityKind, ListVersion, PartialDate, Source};
 use sanctions_score::{ALGORITHM_NAME, ALGORITHM_VERSION, Explanation};
 use serde::Serialize;
@@ -128,9 +128,13 @@ impl Snapshot {
 
     /// Screens one request and returns only the hits (the batch path).
     pub fn screen_hits(&self, req: &ScreenRequest) -> Vec<HitView> {
-        self.index
-            .screen(req)
-            .into_iter()
+        self.hit_views(self.index.screen(req))
+    }
+
+    /// The hits of [`Index::screen`] or [`Index::screen_query`] on this snapshot's index, as
+    /// [`Snapshot::screen_hits`] returns them.
+    pub fn hit_views(&self, hits: Vec<Hit>) -> Vec<HitView> {
+        hits.into_iter()
             .map(|h| {
                 let e = &self.index.entities()[h.entity];
                 HitView {

@@ -1692,23 +1692,52 @@ impl Index {
 
     /// Screens one request: hits at or above its threshold, best first, at most its limit.
     pub fn screen(&self, req: &ScreenRequest) -> Vec<Hit> {
-        let query = self.prepare(req);
+        self.screen_query(&self.prepare(req), req.threshold, req.limit)
+    }
+
+    /// The order in which to screen many prepared queries for speed: queries that share words
+    /// one after the other (by their words' variant keys, commonest first), so that one
+    /// query's retrieval work, postings and name bounds are still in the cache for the next
+    /// one. Results never depend on the order (each query's hits are its own); a batch
+    /// screens in this order and puts the results back in input order. On the 5,000 dev
+    /// queries this takes about a third of the last-level cache misses away (BENCHMARKS.md
+    /// §2).
+    pub fn locality_order(&self, queries: &[Query]) -> Vec<usize> {
+        let mut keyed: Vec<(Vec<(f32, &str)>, usize)> = queries
+            .iter()
+            .enumerate()
+            .map(|(i, q)| {
+                let mut k: Vec<(f32, &str)> =
+                    q.name.tokens.iter().map(|t| (t.weight, t.key.as_str())).collect();
+                k.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(b.1)));
+                (k, i)
+            })
+            .collect();
+        keyed.sort_by(|a, b| {
+            a.0.iter().map(|x| x.1).cmp(b.0.iter().map(|x| x.1)).then(a.1.cmp(&b.1))
+        });
+        keyed.into_iter().map(|(_, i)| i).collect()
+    }
+
+    /// [`Index::screen`] of a query already prepared ([`Index::prepare`]): hits at or above
+    /// `threshold`, best first, at most `limit`.
+    pub fn screen_query(&self, query: &Query, threshold: f32, limit: usize) -> Vec<Hit> {
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
-            let candidates = self.candidates_in(&query, req.threshold, &mut s, false);
+            let candidates = self.candidates_in(query, threshold, &mut s, false);
             // Scores first (no explanation), explanations for the hits returned only; a
             // candidate whose bound cannot reach the threshold is not aligned at all.
             let mut scored: Vec<(&Candidate, f32, usize)> = Vec::new();
             for c in &candidates.list {
                 let names = candidates.names(c);
-                if !self.may_reach(&query, c.entity, names, req.threshold, &mut s) {
+                if !self.may_reach(query, c.entity, names, threshold, &mut s) {
                     continue;
                 }
                 let Scratch { table, rows, pats, .. } = &mut *s;
                 if let Some((score, best)) =
-                    self.score_candidate_only(&query, c.entity, names, table, rows, pats)
+                    self.score_candidate_only(query, c.entity, names, table, rows, pats)
                 {
-                    if score >= req.threshold {
+                    if score >= threshold {
                         scored.push((c, score, best));
                     }
                 }
@@ -1719,13 +1748,13 @@ impl Index {
                     .unwrap_or(std::cmp::Ordering::Equal)
                     .then(a.0.entity.cmp(&b.0.entity))
             });
-            scored.truncate(req.limit.max(1));
+            scored.truncate(limit.max(1));
             let hits = scored
                 .into_iter()
                 .filter_map(|(c, score, best)| {
                     // The name that gave the score is the one explained: aligned alone.
                     let name = &candidates.names(c)[best..=best];
-                    let hit = self.score_candidate(&query, c.entity, name, table, rows, pats)?;
+                    let hit = self.score_candidate(query, c.entity, name, table, rows, pats)?;
                     debug_assert_eq!(hit.score.to_bits(), score.to_bits());
                     Some(hit)
                 })
@@ -1803,6 +1832,41 @@ mod tests {
 
     fn req(name: &str) -> ScreenRequest {
         ScreenRequest { name: name.into(), threshold: 0.8, limit: 10, ..Default::default() }
+    }
+
+    /// The locality order is a permutation of the queries that puts queries sharing their
+    /// commonest words side by side, and screening in it gives each query its own hits.
+    #[test]
+    fn locality_order_groups_queries_and_changes_no_result() {
+        let idx = fixture();
+        let names = [
+            "Mohammad Omar",
+            "Amir Khan Muttaqi",
+            "Hassan Akhund Mohammad",
+            "Abdul Ghani Baradar",
+            "Omar Mohammad",
+            "Taliban",
+            "",
+            "Amir Khan Motaqi",
+        ];
+        let reqs: Vec<ScreenRequest> = names
+            .iter()
+            .map(|n| ScreenRequest { name: n.to_string(), threshold: 0.5, ..req("") })
+            .collect();
+        let queries: Vec<Query> = reqs.iter().map(|r| idx.prepare(r)).collect();
+        let order = idx.locality_order(&queries);
+        let mut sorted = order.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..names.len()).collect::<Vec<_>>());
+        let at = |i: usize| order.iter().position(|&x| x == i).expect("in the order");
+        assert_eq!(at(0).abs_diff(at(4)), 1, "{order:?}");
+        assert_eq!(at(1).abs_diff(at(7)), 1, "{order:?}");
+        for &i in &order {
+            let r = &reqs[i];
+            let batch = idx.screen_query(&queries[i], r.threshold, r.limit);
+            assert_eq!(format!("{batch:?}"), format!("{:?}", idx.screen(r)), "{}", names[i]);
+        }
+        assert!(idx.locality_order(&[]).is_empty());
     }
 
     #[test]

@@ -161,27 +161,41 @@ fn latency_json(l: &Latency) -> Value {
     })
 }
 
+/// One pass over `reqs`: each screened in file order, or (`batch`) as `sanctions screen
+/// --batch` does, all prepared first, then screened in the index's locality order
+/// ([`Index::locality_order`]); each thread of the pool takes contiguous runs of the order.
+fn pass(index: &Index, reqs: &[ScreenRequest], batch: bool) {
+    if batch {
+        let queries: Vec<_> = reqs.par_iter().map(|r| index.prepare(r)).collect();
+        let order = index.locality_order(&queries);
+        order.par_iter().for_each(|&i| {
+            black_box(index.screen_query(&queries[i], reqs[i].threshold, reqs[i].limit));
+        });
+    } else {
+        reqs.par_iter().for_each(|r| {
+            black_box(index.screen(r));
+        });
+    }
+}
+
 /// Queries per second over whole passes of `reqs` on a pool of `threads` threads, after one
 /// warm-up pass, repeating passes until `min_seconds` have elapsed; and the CPU seconds the
-/// process used meanwhile.
+/// process used meanwhile. `batch`: see [`pass`].
 fn throughput(
     index: &Index,
     reqs: &[ScreenRequest],
     threads: usize,
     min_seconds: f64,
+    batch: bool,
 ) -> (f64, f64) {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
     pool.install(|| {
-        reqs.par_iter().for_each(|r| {
-            black_box(index.screen(r));
-        });
+        pass(index, reqs, batch);
         let cpu = process_cpu_seconds();
         let start = Instant::now();
         let mut done = 0usize;
         loop {
-            reqs.par_iter().for_each(|r| {
-                black_box(index.screen(r));
-            });
+            pass(index, reqs, batch);
             done += reqs.len();
             let el = start.elapsed().as_secs_f64();
             if el >= min_seconds {
@@ -353,24 +367,28 @@ fn main() {
         ));
 
         let mut tp = Vec::new();
-        let mut base_qps = None;
-        for &n in &args.threads {
-            let (qps, cores) = throughput(&index, &reqs, n, args.min_seconds);
-            let base = *base_qps.get_or_insert(qps);
-            let scaling = qps / base;
-            let per_cpu = qps / cores.max(1e-9);
-            say(format!(
-                "throughput: {n} thread(s) {qps:.0} queries/s (×{scaling:.2} of {} thread(s)); \
-                 {cores:.2} cores busy, {per_cpu:.0} queries per CPU-second",
-                args.threads[0]
-            ));
-            tp.push(json!({
-                "threads": n,
-                "qps": round(qps, 1),
-                "scaling": round(scaling, 3),
-                "cores_busy": round(cores, 3),
-                "qps_per_cpu_second": round(per_cpu, 1),
-            }));
+        for batch in [false, true] {
+            let mut base_qps = None;
+            let mode = if batch { "batch, locality order" } else { "file order" };
+            for &n in &args.threads {
+                let (qps, cores) = throughput(&index, &reqs, n, args.min_seconds, batch);
+                let base = *base_qps.get_or_insert(qps);
+                let scaling = qps / base;
+                let per_cpu = qps / cores.max(1e-9);
+                say(format!(
+                    "throughput ({mode}): {n} thread(s) {qps:.0} queries/s (×{scaling:.2} of {} \
+                     thread(s)); {cores:.2} cores busy, {per_cpu:.0} queries per CPU-second",
+                    args.threads[0]
+                ));
+                tp.push(json!({
+                    "mode": if batch { "batch" } else { "file_order" },
+                    "threads": n,
+                    "qps": round(qps, 1),
+                    "scaling": round(scaling, 3),
+                    "cores_busy": round(cores, 3),
+                    "qps_per_cpu_second": round(per_cpu, 1),
+                }));
+            }
         }
 
         let (rec, _) = recall(&index, &queries, &truth, &lat.hits);

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
-use sanctions_engine::{HitView, ScreenRequest, Snapshot};
+use sanctions_engine::{HitView, Query, ScreenRequest, Snapshot};
 use serde::{Deserialize, Serialize};
 
 use crate::args::{Format, ScreenArgs};
@@ -69,6 +69,28 @@ fn parse_jsonl(
     )
     .with_context(|| format!("{file}:{lineno}"))?;
     Ok(Parsed { qid, req })
+}
+
+/// Screens a chunk of queries on every core, in the index's locality order (queries sharing
+/// words one after the other: [`sanctions_engine::Index::locality_order`]), and returns the
+/// hits in input order.
+fn screen_chunk(snapshot: &Snapshot, parsed: &[Parsed]) -> Vec<Vec<HitView>> {
+    let index = snapshot.index();
+    let queries: Vec<Query> = parsed.par_iter().map(|p| index.prepare(&p.req)).collect();
+    let order = index.locality_order(&queries);
+    // Each thread takes contiguous runs of `order`, so the locality holds per thread.
+    let screened: Vec<(usize, Vec<HitView>)> = order
+        .par_iter()
+        .map(|&i| {
+            let req = &parsed[i].req;
+            (i, snapshot.hit_views(index.screen_query(&queries[i], req.threshold, req.limit)))
+        })
+        .collect();
+    let mut results: Vec<Vec<HitView>> = vec![Vec::new(); parsed.len()];
+    for (i, r) in screened {
+        results[i] = r;
+    }
+    results
 }
 
 /// Screens every query of `path` and writes one result line per query, in input order.
@@ -205,8 +227,7 @@ pub fn run(snapshot: &Snapshot, path: &Path, args: &ScreenArgs, threshold: f32) 
         if parsed.is_empty() {
             break;
         }
-        let results: Vec<Vec<HitView>> =
-            parsed.par_iter().map(|p| snapshot.screen_hits(&p.req)).collect();
+        let results = screen_chunk(snapshot, &parsed);
         for (p, r) in parsed.iter().zip(&results) {
             queries += 1;
             hits += usize::from(!r.is_empty());
