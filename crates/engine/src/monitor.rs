@@ -36,13 +36,13 @@ use std::sync::OnceLock;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use sanctions_index::{Index, RetrievalConfig, ScreenRequest};
+use sanctions_index::{Hit, Index, RetrievalConfig, ScreenRequest};
 use sanctions_model::{
     Entity, EntityKind, ListVersion, Name, NameQuality, PartialDate, Script, Source,
 };
 use sanctions_score::{
     ALGORITHM_NAME, ALGORITHM_VERSION, Algorithm, DEFAULT_THRESHOLD, NameToken, PreparedName,
-    ShapeCheck, WordPattern, WordShape, letter_mask, sim_masked,
+    Query, ShapeCheck, WordPattern, WordShape, letter_mask, sim_masked,
 };
 use sanctions_store::{
     Alert, AlertHit, Customer, CustomerIndex, CustomerIndexUpdate, CustomerUpsert, DecideOutcome,
@@ -203,30 +203,49 @@ fn screen_customers(
         snapshot.versions().iter().map(|v| (v.source, v.id)).collect();
     let requests =
         customers.iter().map(|c| customer_request(c, threshold)).collect::<Result<Vec<_>>>()?;
-    let pairs: Vec<(&Customer, &ScreenRequest)> = customers.iter().zip(&requests).collect();
     let index = snapshot.index();
-    Ok(par_map(&pairs, threads, |(c, req)| {
-        index
-            .screen(req)
-            .into_iter()
-            .filter(|h| keep(h.entity))
-            .map(|h| {
-                let e = &index.entities()[h.entity];
-                AlertHit {
-                    customer_id: c.id.clone(),
-                    source: e.source,
-                    source_id: e.source_id.clone(),
-                    reference: e.reference.clone(),
-                    entry_name: e.primary_name().to_string(),
-                    score: h.score,
-                    version_id: version_of.get(&e.source).copied().unwrap_or_default(),
-                    content_hash: e.content_hash(),
-                    explanation: serde_json::to_string(&h.explanation)
-                        .expect("explanations serialize"),
-                }
-            })
-            .collect()
-    }))
+    // A chunk at a time, each screened in the index's locality order (customers sharing words
+    // one after the other; each thread takes a contiguous run of it), the hits then put back
+    // in customer order.
+    let mut out = Vec::new();
+    for (chunk, reqs) in customers.chunks(LOCALITY_CHUNK).zip(requests.chunks(LOCALITY_CHUNK)) {
+        let queries: Vec<Query> =
+            par_map(reqs, threads, |r| vec![index.prepare(r)]).into_iter().collect();
+        let order = index.locality_order(&queries);
+        let mut hits = par_map(&order, threads, |&i| {
+            let (c, req) = (&chunk[i], &reqs[i]);
+            index
+                .screen_query(&queries[i], req.threshold, req.limit)
+                .into_iter()
+                .filter(|h| keep(h.entity))
+                .map(|h| (i, alert_hit(index, &version_of, c, h)))
+                .collect()
+        });
+        // Stable: a customer's hits keep their order (best first).
+        hits.sort_by_key(|(i, _)| *i);
+        out.extend(hits.into_iter().map(|(_, h)| h));
+    }
+    Ok(out)
+}
+
+/// Customers screened at a time by [`screen_customers`]: enough for queries sharing words to
+/// meet, few enough that their prepared queries stay small.
+const LOCALITY_CHUNK: usize = 8192;
+
+/// An alert hit of customer `c` on a screening hit.
+fn alert_hit(index: &Index, version_of: &HashMap<Source, i64>, c: &Customer, h: Hit) -> AlertHit {
+    let e = &index.entities()[h.entity];
+    AlertHit {
+        customer_id: c.id.clone(),
+        source: e.source,
+        source_id: e.source_id.clone(),
+        reference: e.reference.clone(),
+        entry_name: e.primary_name().to_string(),
+        score: h.score,
+        version_id: version_of.get(&e.source).copied().unwrap_or_default(),
+        content_hash: e.content_hash(),
+        explanation: serde_json::to_string(&h.explanation).expect("explanations serialize"),
+    }
 }
 
 /// One word (or two adjacent words glued) of a changed entry's names.
