@@ -14,6 +14,9 @@
 #            screen_bodies.jsonl); e.g. the dev queries as bodies, made by dev_bodies.py
 #   SYNC_MS  deferred audit sync (audit_sync_interval_ms); unset = fsync before each answer
 #   RELOADS  set: POST /v1/admin/reload three times during each run
+#   REQS     keep every request: oha --db-url /tmp/rate_LABEL_RATE.db, and the reloads' start and
+#            end times in /tmp/rate_LABEL_RATE.reloads; reload_windows.py splits the latencies
+#            into the reloads, the second after each, and the rest
 #   OHA      the oha binary (default: oha on PATH); `cargo install oha --locked`
 set -euo pipefail
 bin=$1; label=$2; shift 2
@@ -41,16 +44,26 @@ for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/readyz" > /dev/null &
   --output-format quiet
 for rate in "$@"; do
   reloads=""
+  rm -f "/tmp/rate_${label}_$rate.reloads"
   if [ -n "${RELOADS:-}" ]; then
     (for _ in 1 2 3; do
       sleep 2
+      echo "start $(date +%s.%N)" >> "/tmp/rate_${label}_$rate.reloads"
       curl -s -o /dev/null -w 'reload %{http_code}\n' -X POST -H "$auth" "http://127.0.0.1:$port/v1/admin/reload"
+      echo "end $(date +%s.%N)" >> "/tmp/rate_${label}_$rate.reloads"
     done) &
     reloads=$!
   fi
+  keep=()
+  if [ -n "${REQS:-}" ]; then
+    rm -f "/tmp/rate_${label}_$rate.db"
+    keep=(--db-url "/tmp/rate_${label}_$rate.db")
+  fi
+  echo "oha $(date +%s.%N)" >> "/tmp/rate_${label}_$rate.reloads"
   cpu0=$(awk '{print $14 + $15}' "/proc/$server/stat")
   "$oha" -z "${DUR:-8}s" -c "${CONNS:-64}" -q "$rate" --latency-correction --no-tui -m POST \
-    -T application/json -H "$auth" -Z "$bodies" "$url" --output-format json > "/tmp/rate_${label}_$rate.json"
+    -T application/json -H "$auth" -Z "$bodies" "$url" --output-format json "${keep[@]}" \
+    > "/tmp/rate_${label}_$rate.json"
   cpu1=$(awk '{print $14 + $15}' "/proc/$server/stat")
   [ -n "$reloads" ] && wait "$reloads"
   python3 - "/tmp/rate_${label}_$rate.json" "$label" "$rate" "$((cpu1 - cpu0))" "$(getconf CLK_TCK)" <<'EOF'
