@@ -7,6 +7,7 @@
 //! - every error code comes with its status and the `{"error": {"code", "message"}}` body;
 //! - keys: 401 without or with a wrong key, 403 for admin endpoints without an admin key;
 //! - a reload during 200 concurrent screenings fails none of them;
+//! - a reload of an unchanged store gives the same answers as before it;
 //! - the audit log gets one record per screened query, verifies, and names the line that was
 //!   edited or follows a deleted one;
 //! - monitoring (customers, runs, alerts, decisions), exemptions and the travel and payment
@@ -626,6 +627,54 @@ fn un_template() -> &'static Path {
         (dir, db)
     })
     .1
+}
+
+/// Screens, reloads the unchanged store twice (a new index each time, its retrieval memo empty),
+/// and screens again: the same answers, to the bit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_unchanged_by_a_reload() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = copy_store(un_template(), dir.path());
+    let mut config = ServerConfig::new(&db);
+    config.apply_keys_spec(&format!("ops:admin:{}", hash_key("a-key"))).unwrap();
+    config.request_timeout = Duration::from_secs(120);
+    let s = Server::start(config).await;
+    // Variants, typos, glued pairs, Arabic script, attributes, a low threshold, no hit.
+    let queries = [
+        json!({"name": "Amir Khan Muttaqi"}),
+        json!({"name": "MOTAQI Amir Khan", "birth_date": "1968", "nationality": "AF"}),
+        json!({"name": "Abdulghani Baradar"}),
+        json!({"name": "Baradr Abdul Ghani", "threshold": 0.5}),
+        json!({"name": "Sirajuddin Haqani", "threshold": 0.6, "limit": 5}),
+        json!({"name": "عبد الغني برادر"}),
+        json!({"name": "Mohammad Hassan Akhund", "kind": "person"}),
+        json!({"name": "John Smith", "threshold": 0.3}),
+    ];
+    let screen_all = || async {
+        let mut out = Vec::new();
+        for q in &queries {
+            let r = s.client.post(s.url("/v1/screen")).bearer_auth("a-key").json(q);
+            let (st, body) = read(r.send().await.unwrap()).await;
+            assert_eq!(st, StatusCode::OK, "{body}");
+            out.push(body);
+        }
+        out
+    };
+    let before = screen_all().await;
+    assert_eq!(before[0]["hits"][0]["reference"], "TAi.026");
+    let hits: usize = before.iter().map(|b| b["hits"].as_array().unwrap().len()).sum();
+    assert!(hits > queries.len(), "{hits}");
+    for _ in 0..2 {
+        let r = s.client.post(s.url("/v1/admin/reload")).bearer_auth("a-key").send().await;
+        let (st, body) = read(r.unwrap()).await;
+        assert_eq!(st, StatusCode::OK, "{body}");
+        assert_eq!(body["changed"], false);
+        let after = screen_all().await;
+        for (a, b) in after.iter().zip(&before) {
+            assert_eq!(a, b);
+        }
+    }
+    s.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
