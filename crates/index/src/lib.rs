@@ -746,10 +746,9 @@ struct Scratch {
     /// Above every mark given so far: the next query's base.
     acc_next: u32,
     keys: Vec<u64>,
-    /// Per vocabulary word: the last unit stamp whose keys reached it (each word is looked
-    /// at once per unit).
-    seen: Vec<u32>,
-    seen_stamp: u32,
+    /// The vocabulary words the current unit's keys reached (each word is looked at once per
+    /// unit).
+    seen: SeenSet,
     /// Words reached by the current unit's keys that credit names: their similarity's bits
     /// (positive, so ordered as the similarities), then the word id.
     reached: Vec<u64>,
@@ -771,8 +770,41 @@ struct Scratch {
 /// The per-thread buffers retrieval walks the lookup keys with ([`Index::reach_unit`]).
 struct Walk<'a> {
     keys: &'a mut Vec<u64>,
-    seen: &'a mut Vec<u32>,
-    seen_stamp: &'a mut u32,
+    seen: &'a mut SeenSet,
+}
+
+/// A set of vocabulary word ids: one bit per word (7 KB for UN + OFAC, so it stays in the
+/// first-level cache where a stamp per word, 227 KB, did not), and the ids set, to clear
+/// them.
+#[derive(Default)]
+struct SeenSet {
+    bits: Vec<u64>,
+    set: Vec<u32>,
+}
+
+impl SeenSet {
+    /// Empties the set and makes room for ids below `words`.
+    fn clear(&mut self, words: usize) {
+        for &id in &self.set {
+            self.bits[id as usize / 64] = 0;
+        }
+        self.set.clear();
+        if self.bits.len() < words.div_ceil(64) {
+            self.bits = vec![0; words.div_ceil(64)];
+        }
+    }
+
+    /// Adds `id`; false when it was in the set already.
+    #[inline]
+    fn insert(&mut self, id: u32) -> bool {
+        let (w, bit) = (id as usize / 64, 1u64 << (id % 64));
+        if self.bits[w] & bit != 0 {
+            return false;
+        }
+        self.bits[w] |= bit;
+        self.set.push(id);
+        true
+    }
 }
 
 /// Retrieval's work for one query unit that depends on the unit alone (its text and key,
@@ -1252,21 +1284,14 @@ impl Index {
         mut cell: impl FnMut(u32, WordSim),
     ) {
         walk.keys.clear();
-        *walk.seen_stamp = walk.seen_stamp.wrapping_add(1);
-        if *walk.seen_stamp == 0 {
-            walk.seen.iter_mut().for_each(|x| *x = 0);
-            *walk.seen_stamp = 1;
-        }
-        let stamp = *walk.seen_stamp;
+        walk.seen.clear(self.words.len());
         lookup_keys(text, key, !is_glued, walk.keys);
         for k in walk.keys.iter() {
             let Some(list) = self.key_words.get(k) else { continue };
             for &wid in list {
-                let seen = &mut walk.seen[wid as usize];
-                if *seen == stamp {
+                if !walk.seen.insert(wid) {
                     continue;
                 }
-                *seen = stamp;
                 let word = &self.words[wid as usize];
                 let translit = query_translit || word.transliterated;
                 // Words that certainly score 0 with the unit (most of them), or that a glued
@@ -1323,10 +1348,6 @@ impl Index {
                 s.acc_next = u32::try_from(units).map_or(u32::MAX, |n| n.saturating_add(1));
             }
         }
-        if s.seen.len() < self.words.len() {
-            s.seen = vec![0; self.words.len()];
-            s.seen_stamp = 0;
-        }
         let need = self.min_share(threshold) * q.total_weight;
         s.passing.clear();
         s.table.begin(self.words.len(), units);
@@ -1349,20 +1370,10 @@ impl Index {
             if is_glued && text.len() < sanctions_score::GLUED_MIN_LEN {
                 continue;
             }
-            let Scratch {
-                table,
-                keys,
-                seen,
-                seen_stamp,
-                reached: buf,
-                acc,
-                acc_base,
-                passing,
-                pats,
-                ..
-            } = &mut *s;
+            let Scratch { table, keys, seen, reached: buf, acc, acc_base, passing, pats, .. } =
+                &mut *s;
             let pat = &pats[u];
-            let mut walk = Walk { keys, seen, seen_stamp };
+            let mut walk = Walk { keys, seen };
             // A unit spelt as a vocabulary word is looked up and compared once per index (per
             // kind of unit), the first time a query holds it; the same work, so the same cells.
             let slot = self.memo_slot(text, key, is_glued, translit);
@@ -1832,6 +1843,21 @@ mod tests {
 
     fn req(name: &str) -> ScreenRequest {
         ScreenRequest { name: name.into(), threshold: 0.8, limit: 10, ..Default::default() }
+    }
+
+    /// The seen set holds each id once until cleared, across the bits of several words.
+    #[test]
+    fn seen_set_holds_each_id_once() {
+        let mut s = SeenSet::default();
+        s.clear(200);
+        let ids = [0u32, 63, 64, 65, 127, 199, 64];
+        let fresh: Vec<bool> = ids.iter().map(|&i| s.insert(i)).collect();
+        assert_eq!(fresh, [true, true, true, true, true, true, false]);
+        s.clear(200);
+        assert!(s.bits.iter().all(|&b| b == 0) && s.set.is_empty());
+        assert!(s.insert(64) && !s.insert(64) && s.insert(63));
+        s.clear(1000);
+        assert!(s.bits.len() >= 1000 / 64 && s.insert(999) && s.insert(64));
     }
 
     /// The locality order is a permutation of the queries that puts queries sharing their
