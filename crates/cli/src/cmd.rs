@@ -58,11 +58,12 @@ fn check_threshold(t: Option<f32>) -> Result<f32> {
 /// Sends log records to standard error, filtered by `SANCTIONS_LOG` (as `RUST_LOG`), else by
 /// `default`; without either, nothing is logged.
 ///
-/// The lines are written by a thread of their own (`tracing-appender`), so that a request or
-/// a run never waits on a write to standard error (a file on a busy disk, a slow pipe); none
-/// is dropped (a full queue makes the logging thread wait instead). Keep the returned guard
-/// until the command ends: dropping it writes what is left.
-fn init_logging(default: Option<&str>) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+/// The lines are written by a thread of their own in batches (`logwriter`), so that a request
+/// or a run never waits on a write to standard error (a file on a busy disk, a slow pipe) nor
+/// wakes a thread for each line; none is dropped (a full buffer makes the logging thread wait
+/// instead), warnings and errors are written at once. Keep the returned guard until the
+/// command ends: dropping it writes what is left.
+fn init_logging(default: Option<&str>) -> Option<crate::logwriter::LogGuard> {
     use tracing_subscriber::EnvFilter;
     let filter = match (EnvFilter::try_from_env("SANCTIONS_LOG"), default) {
         (Ok(f), _) => f,
@@ -71,10 +72,12 @@ fn init_logging(default: Option<&str>) -> Option<tracing_appender::non_blocking:
     };
     // Colours only for a terminal: a log piped to a file stays plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .thread_name("sanctions-log")
-        .finish(std::io::stderr());
+    let (writer, guard) = crate::logwriter::LogWriter::spawn(
+        "sanctions-log",
+        std::io::stderr(),
+        crate::logwriter::LogWriter::INTERVAL,
+    )
+    .ok()?;
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)

@@ -5,6 +5,7 @@
 
 mod args;
 mod cmd;
+mod logwriter;
 mod render;
 
 use std::process::ExitCode;
