@@ -120,6 +120,8 @@ fn mem_json(m: Memory) -> Value {
 /// Per-query latency on one thread: a warm-up pass, then one timed pass.
 struct Latency {
     sorted_us: Vec<f64>,
+    /// The same latencies in input order.
+    by_query: Vec<f64>,
     total: Duration,
     cpu_seconds: f64,
     hits: Vec<Vec<usize>>,
@@ -141,8 +143,43 @@ fn latency(index: &Index, reqs: &[ScreenRequest]) -> Latency {
     }
     let total = start.elapsed();
     let cpu_seconds = process_cpu_seconds() - cpu;
+    let by_query = us.clone();
     us.sort_by(f64::total_cmp);
-    Latency { sorted_us: us, total, cpu_seconds, hits }
+    Latency { sorted_us: us, by_query, total, cpu_seconds, hits }
+}
+
+/// Where the latency goes by the script of the query's name (`detect_script`): per script,
+/// the queries, their mean and p99, their share of the pass's time, and how many of the
+/// slowest 1% they are. The tail of the dev queries is mostly names in Arabic script
+/// (BENCHMARKS.md §2).
+fn latency_by_script(reqs: &[ScreenRequest], l: &Latency) -> Vec<Value> {
+    let cut = percentile(&l.sorted_us, 99.0);
+    let total: f64 = l.by_query.iter().sum();
+    let mut scripts: Vec<(String, Vec<f64>)> = Vec::new();
+    for (r, &us) in reqs.iter().zip(&l.by_query) {
+        let name = format!("{:?}", sanctions_text::detect_script(&r.name)).to_lowercase();
+        match scripts.iter_mut().find(|(s, _)| *s == name) {
+            Some((_, v)) => v.push(us),
+            None => scripts.push((name, vec![us])),
+        }
+    }
+    scripts.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
+    scripts
+        .into_iter()
+        .map(|(script, mut v)| {
+            let sum: f64 = v.iter().sum();
+            let slowest = v.iter().filter(|&&us| us > cut).count();
+            v.sort_by(f64::total_cmp);
+            json!({
+                "script": script,
+                "queries": v.len(),
+                "mean_us": round(sum / v.len() as f64, 1),
+                "p99_us": round(percentile(&v, 99.0), 1),
+                "time_share": round(sum / total.max(1e-9), 3),
+                "in_slowest_1pct": slowest,
+            })
+        })
+        .collect()
 }
 
 /// [`latency`] of the queries screened as a batch is ([`pass`] with `batch`): all prepared
@@ -174,8 +211,9 @@ fn batch_latency(index: &Index, reqs: &[ScreenRequest]) -> Latency {
     }
     let total = start.elapsed();
     let cpu_seconds = process_cpu_seconds() - cpu;
+    let by_query = us.clone();
     us.sort_by(f64::total_cmp);
-    Latency { sorted_us: us, total, cpu_seconds, hits }
+    Latency { sorted_us: us, by_query, total, cpu_seconds, hits }
 }
 
 fn latency_json(l: &Latency) -> Value {
@@ -404,6 +442,20 @@ fn main() {
             ));
         }
 
+        let scripts = latency_by_script(&reqs, &lat);
+        for sj in &scripts {
+            say(format!(
+                "  by script (file order): {} {} queries, mean {} µs, p99 {} µs, {}% of the \
+                 time, {} of the slowest 1%",
+                sj["script"].as_str().unwrap_or("?"),
+                sj["queries"],
+                sj["mean_us"],
+                sj["p99_us"],
+                round(sj["time_share"].as_f64().unwrap_or(0.0) * 100.0, 1),
+                sj["in_slowest_1pct"]
+            ));
+        }
+
         let mut tp = Vec::new();
         for batch in [false, true] {
             let mut base_qps = None;
@@ -483,6 +535,7 @@ fn main() {
             },
             "latency": lj,
             "latency_batch": bj,
+            "latency_by_script": scripts,
             "throughput": tp,
             "recall": rec,
             "length_sweep": lengths,
