@@ -224,6 +224,34 @@ async fn screening_reads_errors_and_audit() {
     let (_, batch) = s.post("/v1/screen/batch", &json!({"queries": [{ "name": long }]})).await;
     screened += 2;
     assert_eq!(single["hits"], batch["results"][0]["hits"]);
+    // A batch is screened in the index's locality order, per list date: every answer is the
+    // single screening's, in the order asked.
+    let queries = [
+        json!({"name": "Muttaqi Amir Khan"}),
+        json!({"name": "Amir Khan Muttaqi", "as_of": "2026-06-01"}),
+        json!({"name": "Zzyzx Qwrtplk"}),
+        json!({"name": "Amir Khan Muttaqi", "threshold": 0.5, "limit": 3}),
+        json!({"name": "Abdul Ghani Baradar"}),
+        json!({"name": "Mohammad Hassan Akhund", "as_of": "2026-06-01"}),
+        json!({"name": "Amir Khan", "threshold": 0.6}),
+    ];
+    let (st, batch) = s.post("/v1/screen/batch", &json!({ "queries": queries })).await;
+    assert_eq!(st, StatusCode::OK, "{batch}");
+    screened += queries.len();
+    let results = batch["results"].as_array().unwrap();
+    assert_eq!(results.len(), queries.len());
+    for (q, r) in queries.iter().zip(results) {
+        let (st, one) = s.post("/v1/screen", q).await;
+        assert_eq!(st, StatusCode::OK, "{one}");
+        screened += 1;
+        assert_eq!(one["hits"], r["hits"], "{q}");
+        assert_eq!(one["versions"], r["versions"], "{q}");
+        assert_eq!(one["as_of"], r["as_of"], "{q}");
+    }
+    for i in [0, 1, 3] {
+        assert_eq!(results[i]["hits"][0]["reference"], "TAi.026", "{}", results[i]);
+    }
+    assert_eq!(results[2]["hits"].as_array().unwrap().len(), 0);
 
     // Entity and lists.
     let (st, e) = s.get("/v1/entities/un/TAi.026").await;

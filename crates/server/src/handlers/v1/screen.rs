@@ -299,9 +299,11 @@ pub(crate) async fn batch(
     }
     let current = state.current();
     let answers = crate::handlers::blocking(move || {
+        // The queries by the snapshot they ask for (in order of first appearance), each
+        // group screened in the index's locality order; results back in query order.
         let mut snapshots: HashMap<Option<PartialDate>, Arc<Snapshot>> = HashMap::new();
-        let mut results = Vec::with_capacity(checked.len());
-        for c in &checked {
+        let mut groups: Vec<(Arc<Snapshot>, Vec<usize>)> = Vec::new();
+        for (i, c) in checked.iter().enumerate() {
             ctx.deadline.check()?;
             let snapshot = match snapshots.get(&c.as_of) {
                 Some(s) => s.clone(),
@@ -314,8 +316,20 @@ pub(crate) async fn batch(
                     s
                 }
             };
-            results.push(snapshot.screen(&c.req));
+            match groups.iter_mut().find(|(s, _)| Arc::ptr_eq(s, &snapshot)) {
+                Some((_, members)) => members.push(i),
+                None => groups.push((snapshot, vec![i])),
+            }
         }
+        let mut results: Vec<Option<ScreenResult>> = vec![None; checked.len()];
+        for (snapshot, members) in &groups {
+            let reqs: Vec<&ScreenRequest> = members.iter().map(|&i| &checked[i].req).collect();
+            let screened = snapshot.screen_many(&reqs, || ctx.deadline.check())?;
+            for (&i, r) in members.iter().zip(screened) {
+                results[i] = Some(r);
+            }
+        }
+        let results: Vec<ScreenResult> = results.into_iter().flatten().collect();
         ctx.deadline.check()?;
         let entries: Vec<AuditEntry> = checked
             .iter()
