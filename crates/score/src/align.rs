@@ -448,7 +448,7 @@ mod tests {
                 words.push(String::from_utf8(t).unwrap());
             }
         }
-        let (mut shape_rejected, mut word_rejected) = (0, 0);
+        let (mut shape_rejected, mut word_rejected, mut translit_rejected) = (0, 0, 0);
         for a in &words {
             let ka = skeleton(a);
             let pa = WordPattern::new(a, &ka);
@@ -468,6 +468,7 @@ mod tests {
                     );
                     if !pa.may_reach_glued_min(translit, &shape) {
                         shape_rejected += 1;
+                        translit_rejected += usize::from(translit);
                         assert!(s.value < GLUED_MIN, "shapes: {a} {b} {translit} {s:?}");
                     }
                     if !may_reach_glued_min(translit, a, &ka, &pa, b, &kb, has_vy(&kb)) {
@@ -477,8 +478,12 @@ mod tests {
                 }
             }
         }
-        // The shapes (letters too) rule out more pairs than lengths and keys alone.
+        // The shapes (letters too) rule out more pairs than lengths and keys alone, and the
+        // keys' letters many transliterated pairs.
         assert!(shape_rejected > word_rejected, "{shape_rejected} {word_rejected}");
+        // (93% of the transliterated pairs here; 26% on the key lengths alone.)
+        let pairs = words.len() * words.len();
+        assert!(translit_rejected * 5 > 4 * pairs, "{translit_rejected} of {pairs}");
     }
 
     #[test]

@@ -631,6 +631,13 @@ impl WordPattern {
     /// transliterated words may reach it, the words must be equal or a typo apart with an edit
     /// distance `d ≤ len / 3` (`len` the longer length), and `d` is at least the length
     /// difference and the letters ([`letter_multiset_mask`]) present on one side only.
+    ///
+    /// The key similarity of different keys ([`key_similarity`]) reaches 0.8 only equal
+    /// without `v` / `y` (0.85: their other letters agree, repeats included) or one edit apart
+    /// with both at least three letters long (0.9 − 0.3 / len ≥ 0.8: the lengths a letter
+    /// apart at most, and at most one letter, or repeat, on each side alone); equal keys (0.9)
+    /// are the first case above. The same letters as [`WordShape::check`] reads, which a glued
+    /// pair of a name in Arabic script otherwise passed on the key lengths alone.
     #[inline(always)]
     pub fn may_reach_glued_min(&self, translit: bool, b: &WordShape) -> bool {
         const _: () = assert!(crate::GLUED_MIN == 0.8, "the bound below assumes GLUED_MIN = 0.8");
@@ -645,7 +652,12 @@ impl WordPattern {
         {
             return true;
         }
-        translit && (a.key_vy || b.key_vy || a.key_len.abs_diff(b.key_len) <= 1)
+        translit
+            && (((a.key_vy || b.key_vy) && (a.key_mask ^ b.key_mask) & !VY_BITS == 0)
+                || (a.key_len.min(b.key_len) >= 3
+                    && a.key_len.abs_diff(b.key_len) <= 1
+                    && !more_bits(a.key_mask & !b.key_mask, 1)
+                    && !more_bits(b.key_mask & !a.key_mask, 1)))
     }
 
     /// What the shapes alone say of this word (`a`, `ka`) against the word of shape `b`
