@@ -13,6 +13,10 @@
 //! word they use (the steady state of a service screening names it has seen before). Without
 //! it, `run` starts from an empty memo (the cold figure).
 //!
+//! With `--script NAME` (after `--warm`, if any), only the dev queries whose name is in that
+//! script (`latin`, `arabic`, `cyrillic`: `sanctions_text::detect_script`) are used, e.g.
+//! `screen_count --warm --script arabic 5000` for the queries that make the latency tail.
+//!
 //! It prints the process CPU time (user + system, 10 ms ticks) spent in `run` to stderr.
 //!
 //! With `--dump FILE` it writes every hit (entity, score, explanation) of both passes over all
@@ -28,9 +32,25 @@ fn main() {
     if warm {
         args.remove(0);
     }
+    let script = if args.first().map(String::as_str) == Some("--script") {
+        args.remove(0);
+        Some(args.remove(0).to_lowercase())
+    } else {
+        None
+    };
     let shared = shared_dir();
     let index = Index::build(load_lists(&shared).entities);
-    let reqs: Vec<ScreenRequest> = dev_queries(&shared).into_iter().map(|q| q.request).collect();
+    let in_script = |r: &ScreenRequest| {
+        script.as_ref().is_none_or(|s| {
+            format!("{:?}", sanctions_text::detect_script(&r.name)).to_lowercase() == *s
+        })
+    };
+    let reqs: Vec<ScreenRequest> =
+        dev_queries(&shared).into_iter().map(|q| q.request).filter(in_script).collect();
+    if reqs.is_empty() {
+        eprintln!("no dev query in script {script:?}");
+        std::process::exit(1);
+    }
     let lower = |t: f32| -> Vec<ScreenRequest> {
         reqs.iter()
             .cloned()
