@@ -13,7 +13,11 @@
 //! word they use (the steady state of a service screening names it has seen before). Without
 //! it, `run` starts from an empty memo (the cold figure).
 //!
-//! With `--script NAME` (after `--warm`, if any), only the dev queries whose name is in that
+//! With `--batch` (after `--warm`, before `--script`), `run` screens as a batch does: every
+//! query prepared, then screened in the index's locality order (`Index::locality_order`,
+//! `Index::screen_query`), for the cache and branch simulation of batch mode.
+//!
+//! With `--script NAME` (after `--warm` and `--batch`, if any), only the dev queries whose name is in that
 //! script (`latin`, `arabic`, `cyrillic`: `sanctions_text::detect_script`) are used, e.g.
 //! `screen_count --warm --script arabic 5000` for the queries that make the latency tail.
 //!
@@ -30,6 +34,10 @@ fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let warm = args.first().map(String::as_str) == Some("--warm");
     if warm {
+        args.remove(0);
+    }
+    let batch = args.first().map(String::as_str) == Some("--batch");
+    if batch {
         args.remove(0);
     }
     let script = if args.first().map(String::as_str) == Some("--script") {
@@ -83,9 +91,9 @@ fn main() {
     }
     let memo = index.memo_stats();
     let cpu = process_cpu_seconds();
-    run(&index, &reqs[..n]);
+    run(&index, &reqs[..n], batch);
     if let Some(t) = args.get(1) {
-        run(&index, &lower(t.parse().expect("threshold"))[..n]);
+        run(&index, &lower(t.parse().expect("threshold"))[..n], batch);
     }
     let cpu = process_cpu_seconds() - cpu;
     eprintln!("run: {cpu:.2} CPU-s, {:.0} CPU-us per query", cpu * 1e6 / n.max(1) as f64);
@@ -101,8 +109,15 @@ fn main() {
 }
 
 #[inline(never)]
-fn run(index: &Index, reqs: &[ScreenRequest]) {
-    for r in reqs {
-        std::hint::black_box(index.screen(r));
+fn run(index: &Index, reqs: &[ScreenRequest], batch: bool) {
+    if !batch {
+        for r in reqs {
+            std::hint::black_box(index.screen(r));
+        }
+        return;
+    }
+    let queries: Vec<_> = reqs.iter().map(|r| index.prepare(r)).collect();
+    for i in index.locality_order(&queries) {
+        std::hint::black_box(index.screen_query(&queries[i], reqs[i].threshold, reqs[i].limit));
     }
 }
