@@ -10,7 +10,8 @@
 //! them all with one `write`: at most a wake-up and a write per interval, however many lines.
 //!
 //! - **Nothing is lost**: a thread logging into a full buffer ([`LogWriter::CAP`]) waits for
-//!   the writer; the guard's drop writes what is left and joins the thread.
+//!   the writer; the guard's drop writes what is left and joins the thread (lines logged
+//!   after that are dropped, there being no writer left).
 //! - **Failures are not held back**: a line at `WARN` or `ERROR` wakes the writer at once.
 //! - **Order is kept**: lines are written in the order their threads appended them.
 use std::io::Write;
@@ -91,6 +92,11 @@ impl LogWriter {
 
     fn append(&self, line: &[u8], urgent: bool) {
         let mut st = self.shared.lock();
+        if st.closed {
+            // The guard is gone (the command is ending) and so is the writer thread: a line
+            // logged now has nowhere to go, as with `tracing-appender`.
+            return;
+        }
         while st.data.len() >= Self::CAP && !st.closed {
             // Full: make sure the writer is on it, then wait for room.
             self.shared.wake.notify_one();
@@ -290,6 +296,18 @@ mod tests {
             LogWriter::spawn("test-log", sink.clone(), Duration::from_millis(10)).unwrap();
         writer.make_writer().write_all(b"one\n").unwrap();
         wait_for(&sink, "one\n");
+    }
+
+    #[test]
+    fn lines_after_the_guard_are_dropped_not_kept() {
+        let sink = Sink::default();
+        let (writer, guard) =
+            LogWriter::spawn("test-log", sink.clone(), LogWriter::INTERVAL).unwrap();
+        writer.make_writer().write_all(b"before\n").unwrap();
+        drop(guard);
+        writer.make_writer().write_all(b"after\n").unwrap();
+        assert_eq!(sink.0.lock().unwrap().0, b"before\n");
+        assert!(writer.shared.lock().data.is_empty(), "nothing held in memory");
     }
 
     #[test]
