@@ -125,15 +125,40 @@ fn serve(db: &std::path::Path, a: ServeArgs) -> Result<()> {
     config.validate()?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(&a.addr)
-            .await
-            .with_context(|| format!("cannot listen on {}", a.addr))?;
+        let listener =
+            listen(&a.addr).await.with_context(|| format!("cannot listen on {}", a.addr))?;
         eprintln!(
             "sanctions: serving on http://{} (OpenAPI at /v1/openapi.json)",
             listener.local_addr()?
         );
         sanctions_server::serve(config, listener, sanctions_server::shutdown_signal()).await
     })
+}
+
+/// Connections the kernel may hold for `serve` before they are accepted (capped by
+/// `net.core.somaxconn`, 4096 by default on Linux).
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// A listener on `addr` (the first address it resolves to) with a listen backlog of
+/// [`LISTEN_BACKLOG`]: clients beyond `max_connections` wait in the backlog, and with tokio's
+/// default of 1,024 a crowd of slow clients overflowed it. A connection that overflows the
+/// backlog has its handshake dropped and retried with a growing delay, so its request could
+/// arrive after the server's idle timeout had started and closed it unanswered (the
+/// slow-clients test, docs/reliability.md).
+async fn listen(addr: &str) -> Result<tokio::net::TcpListener> {
+    let addr = tokio::net::lookup_host(addr)
+        .await?
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("{addr} resolves to no address"))?;
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    // As `TcpListener::bind` does: a restarted server can bind while old connections linger.
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    Ok(socket.listen(LISTEN_BACKLOG)?)
 }
 
 fn audit_verify(db: &std::path::Path, path: Option<PathBuf>, json: bool) -> Result<()> {

@@ -59,15 +59,23 @@ impl axum::serve::Listener for LimitedListener {
     }
 }
 
+/// A connection's requests being answered, and how many have been answered so far.
+#[derive(Debug, Default)]
+pub(crate) struct ConnState {
+    in_flight: AtomicUsize,
+    answered: AtomicUsize,
+}
+
 /// What the request middleware knows of the connection a request came on (axum's connect
 /// info): lets it hold the idle timeout off while the request is answered.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Conn(Arc<AtomicUsize>);
+pub(crate) struct Conn(Arc<ConnState>);
 
 impl Conn {
-    /// Holds the idle timeout off until the guard is dropped.
+    /// Holds the idle timeout off until the guard is dropped; the idle time then starts again
+    /// from that moment (the answer is ready, and hyper writes it next).
     pub(crate) fn in_flight(&self) -> InFlight {
-        self.0.fetch_add(1, Ordering::AcqRel);
+        self.0.in_flight.fetch_add(1, Ordering::AcqRel);
         InFlight(Arc::clone(&self.0))
     }
 }
@@ -76,34 +84,45 @@ impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, Limi
     for Conn
 {
     fn connect_info(stream: axum::serve::IncomingStream<'_, LimitedListener>) -> Self {
-        Conn(Arc::clone(&stream.io().in_flight))
+        Conn(Arc::clone(&stream.io().state))
     }
 }
 
 /// A request being answered on a connection (see [`Conn::in_flight`]).
-pub(crate) struct InFlight(Arc<AtomicUsize>);
+pub(crate) struct InFlight(Arc<ConnState>);
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
+        // Counted before the request leaves the flight, so a read that sees none in flight
+        // sees this answer too.
+        self.0.answered.fetch_add(1, Ordering::AcqRel);
+        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
 /// An accepted connection: holds its place until dropped, and fails a read that waits past
-/// the idle timeout (counted from the accept or from the last bytes written back) unless a
-/// request on it is being answered.
+/// the idle timeout (counted from the accept, from the last bytes written back, or from the
+/// end of the last request answered) unless a request on it is being answered.
+///
+/// The end of a request counts: between the handler's answer and hyper writing it, hyper may
+/// read first (to notice a client gone); a request that took longer than the idle time from
+/// the accept would otherwise fail that read and lose its answer, the connection closed with
+/// nothing written (seen in the slow-clients test, `crates/cli/tests/reliability.rs`).
 pub(crate) struct GuardedStream {
     io: TcpStream,
     _permit: OwnedSemaphorePermit,
     idle: Duration,
     deadline: Pin<Box<Sleep>>,
-    in_flight: Arc<AtomicUsize>,
+    state: Arc<ConnState>,
+    /// `state.answered` when the deadline was last set.
+    answered: usize,
 }
 
 impl GuardedStream {
     fn new(io: TcpStream, permit: OwnedSemaphorePermit, idle: Duration) -> Self {
         let deadline = Box::pin(tokio::time::sleep(idle));
-        GuardedStream { io, _permit: permit, idle, deadline, in_flight: Arc::default() }
+        let state = Arc::default();
+        GuardedStream { io, _permit: permit, idle, deadline, state, answered: 0 }
     }
 
     fn progress(&mut self) {
@@ -121,15 +140,23 @@ impl AsyncRead for GuardedStream {
         let this = &mut *self;
         match Pin::new(&mut this.io).poll_read(cx, buf) {
             Poll::Ready(r) => Poll::Ready(r),
-            // A request is being answered: its answer (a write) restarts the idle time.
-            Poll::Pending if this.in_flight.load(Ordering::Acquire) > 0 => Poll::Pending,
-            Poll::Pending => match this.deadline.as_mut().poll(cx) {
-                Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "idle connection closed (nothing answered within the idle timeout)",
-                ))),
-                Poll::Pending => Poll::Pending,
-            },
+            // A request is being answered: its answer restarts the idle time.
+            Poll::Pending if this.state.in_flight.load(Ordering::Acquire) > 0 => Poll::Pending,
+            Poll::Pending => {
+                let answered = this.state.answered.load(Ordering::Acquire);
+                if answered != this.answered {
+                    // A request was answered since the deadline was set: it restarts now.
+                    this.answered = answered;
+                    this.progress();
+                }
+                match this.deadline.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "idle connection closed (nothing answered within the idle timeout)",
+                    ))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
         }
     }
 }
@@ -229,7 +256,7 @@ mod tests {
         client.write_all(b"GET").await.unwrap();
         let mut buf = [0u8; 8];
         assert_eq!(conn.read(&mut buf).await.unwrap(), 3);
-        let answering = Conn(Arc::clone(&conn.in_flight)).in_flight();
+        let answering = Conn(Arc::clone(&conn.state)).in_flight();
         let read = tokio::time::timeout(Duration::from_secs(120), conn.read(&mut buf)).await;
         assert!(read.is_err(), "a read ended while the request was answered: {read:?}");
         drop(answering);
@@ -237,6 +264,33 @@ mod tests {
         let start = Instant::now();
         assert_eq!(conn.read(&mut buf).await.unwrap_err().kind(), io::ErrorKind::TimedOut);
         assert_eq!(start.elapsed().as_secs(), 30, "the idle time restarts at the answer");
+    }
+
+    /// A request answered after the idle time has passed since the accept keeps its
+    /// connection until its answer is written: a read between the answer and its write (hyper
+    /// reads first) waits instead of failing, and the idle time runs again from the answer.
+    #[tokio::test(start_paused = true)]
+    async fn a_slow_answer_is_not_cut_before_it_is_written() {
+        use axum::serve::Listener;
+        let (mut l, addr) = listener(4, Duration::from_secs(30)).await;
+        let mut client = TcpStream::connect(addr).await.unwrap();
+        let (mut conn, _) = l.accept().await;
+        client.write_all(b"GET").await.unwrap();
+        let mut buf = [0u8; 8];
+        assert_eq!(conn.read(&mut buf).await.unwrap(), 3);
+        let answering = Conn(Arc::clone(&conn.state)).in_flight();
+        tokio::time::advance(Duration::from_secs(45)).await;
+        drop(answering);
+        let read = tokio::time::timeout(Duration::from_secs(1), conn.read(&mut buf)).await;
+        assert!(read.is_err(), "the read ended before the answer was written: {read:?}");
+        conn.write_all(b"answer").await.unwrap();
+        let mut got = [0u8; 6];
+        client.read_exact(&mut got).await.unwrap();
+        assert_eq!(&got, b"answer");
+        // Then idle as usual: 30 s after the answer, the connection is closed.
+        let start = Instant::now();
+        assert_eq!(conn.read(&mut buf).await.unwrap_err().kind(), io::ErrorKind::TimedOut);
+        assert_eq!(start.elapsed().as_secs(), 30);
     }
 
     /// The listener hands out at most `max` connections; closing one lets the next in.
