@@ -104,10 +104,11 @@ impl Drop for InFlight {
 /// the idle timeout (counted from the accept, from the last bytes written back, or from the
 /// end of the last request answered) unless a request on it is being answered.
 ///
-/// The end of a request counts: between the handler's answer and hyper writing it, hyper may
-/// read first (to notice a client gone); a request that took longer than the idle time from
-/// the accept would otherwise fail that read and lose its answer, the connection closed with
-/// nothing written (seen in the slow-clients test, `crates/cli/tests/reliability.rs`).
+/// The end of a request counts: hyper reads while a message is under way (to notice a client
+/// gone), and should it read between the handler's answer and writing it, a request that took
+/// longer than the idle time since the accept would fail that read and lose its answer (a gap
+/// found while looking into a failure of the slow-clients test, whose cause was the listen
+/// backlog: docs/reliability.md).
 pub(crate) struct GuardedStream {
     io: TcpStream,
     _permit: OwnedSemaphorePermit,
