@@ -246,10 +246,9 @@ mod tests {
         assert_eq!(conn.read(&mut buf).await.unwrap_err().kind(), io::ErrorKind::TimedOut);
     }
 
-    /// While a request on the connection is answered (hyper reads meanwhile, to notice a client
-    /// gone), the idle timeout does not cut it; the answer restarts the idle time.
-    #[tokio::test(start_paused = true)]
-    async fn a_request_being_answered_is_not_cut() {
+    /// A client and its accepted connection (idle timeout 30 s) whose request the server has
+    /// read and is answering: the guard the request middleware holds meanwhile.
+    async fn answering_a_request() -> (TcpStream, GuardedStream, InFlight) {
         use axum::serve::Listener;
         let (mut l, addr) = listener(4, Duration::from_secs(30)).await;
         let mut client = TcpStream::connect(addr).await.unwrap();
@@ -258,6 +257,15 @@ mod tests {
         let mut buf = [0u8; 8];
         assert_eq!(conn.read(&mut buf).await.unwrap(), 3);
         let answering = Conn(Arc::clone(&conn.state)).in_flight();
+        (client, conn, answering)
+    }
+
+    /// While a request on the connection is answered (hyper reads meanwhile, to notice a client
+    /// gone), the idle timeout does not cut it; the answer restarts the idle time.
+    #[tokio::test(start_paused = true)]
+    async fn a_request_being_answered_is_not_cut() {
+        let (_client, mut conn, answering) = answering_a_request().await;
+        let mut buf = [0u8; 8];
         let read = tokio::time::timeout(Duration::from_secs(120), conn.read(&mut buf)).await;
         assert!(read.is_err(), "a read ended while the request was answered: {read:?}");
         drop(answering);
@@ -272,14 +280,8 @@ mod tests {
     /// reads first) waits instead of failing, and the idle time runs again from the answer.
     #[tokio::test(start_paused = true)]
     async fn a_slow_answer_is_not_cut_before_it_is_written() {
-        use axum::serve::Listener;
-        let (mut l, addr) = listener(4, Duration::from_secs(30)).await;
-        let mut client = TcpStream::connect(addr).await.unwrap();
-        let (mut conn, _) = l.accept().await;
-        client.write_all(b"GET").await.unwrap();
+        let (mut client, mut conn, answering) = answering_a_request().await;
         let mut buf = [0u8; 8];
-        assert_eq!(conn.read(&mut buf).await.unwrap(), 3);
-        let answering = Conn(Arc::clone(&conn.state)).in_flight();
         tokio::time::advance(Duration::from_secs(45)).await;
         drop(answering);
         let read = tokio::time::timeout(Duration::from_secs(1), conn.read(&mut buf)).await;
