@@ -117,10 +117,14 @@ impl Snapshot {
 
     /// Screens one request.
     pub fn screen(&self, req: &ScreenRequest) -> ScreenResult {
-        let hits = self.screen_hits(req);
+        self.result(self.index.screen(req), req.threshold)
+    }
+
+    /// The result of a screening that found `hits` at `threshold` on this snapshot.
+    fn result(&self, hits: Vec<Hit>, threshold: f32) -> ScreenResult {
         ScreenResult {
-            hits,
-            threshold: req.threshold,
+            hits: self.hit_views(hits),
+            threshold,
             versions: self.versions_used(),
             algorithm: AlgorithmId::current(),
         }
@@ -145,17 +149,7 @@ impl Snapshot {
             }
             hits[i] = self.index.screen_query(&queries[i], reqs[i].threshold, reqs[i].limit);
         }
-        let versions = self.versions_used();
-        Ok(hits
-            .into_iter()
-            .zip(reqs)
-            .map(|(h, r)| ScreenResult {
-                hits: self.hit_views(h),
-                threshold: r.threshold,
-                versions: versions.clone(),
-                algorithm: AlgorithmId::current(),
-            })
-            .collect())
+        Ok(hits.into_iter().zip(reqs).map(|(h, r)| self.result(h, r.threshold)).collect())
     }
 
     /// How many screenings [`Snapshot::screen_many`] does between two calls of `keep_going`.
