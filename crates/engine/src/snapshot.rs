@@ -155,13 +155,8 @@ impl Snapshot {
     /// How many screenings [`Snapshot::screen_many`] does between two calls of `keep_going`.
     pub const SCREEN_MANY_STEP: usize = 64;
 
-    /// Screens one request and returns only the hits (the batch path).
-    pub fn screen_hits(&self, req: &ScreenRequest) -> Vec<HitView> {
-        self.hit_views(self.index.screen(req))
-    }
-
     /// The hits of [`Index::screen`] or [`Index::screen_query`] on this snapshot's index, as
-    /// [`Snapshot::screen_hits`] returns them.
+    /// [`Snapshot::screen`] returns them.
     pub fn hit_views(&self, hits: Vec<Hit>) -> Vec<HitView> {
         hits.into_iter()
             .map(|h| {
