@@ -27,7 +27,7 @@
 //! dev queries instead, for checking that a change leaves results identical.
 use std::io::Write;
 
-use sanctions_bench::{dev_queries, load_lists, process_cpu_seconds, shared_dir};
+use sanctions_bench::{dev_queries, load_lists, process_cpu_seconds, script_name, shared_dir};
 use sanctions_index::{Index, ScreenRequest};
 
 fn main() {
@@ -48,11 +48,7 @@ fn main() {
     };
     let shared = shared_dir();
     let index = Index::build(load_lists(&shared).entities);
-    let in_script = |r: &ScreenRequest| {
-        script.as_ref().is_none_or(|s| {
-            format!("{:?}", sanctions_text::detect_script(&r.name)).to_lowercase() == *s
-        })
-    };
+    let in_script = |r: &ScreenRequest| script.as_ref().is_none_or(|s| script_name(&r.name) == *s);
     let reqs: Vec<ScreenRequest> =
         dev_queries(&shared).into_iter().map(|q| q.request).filter(in_script).collect();
     if reqs.is_empty() {

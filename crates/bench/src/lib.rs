@@ -62,6 +62,16 @@ pub const SYNTH_SEED: u64 = 0x5eed_5a1c_7104_0004;
 /// Result limit of every benchmark request.
 pub const LIMIT: usize = 10;
 
+/// The script of a query's name (`sanctions_text::detect_script`) as the model names it in
+/// JSON: `latin`, `arabic`, `cyrillic`, ... (bench-screen's latency by script, screen_count's
+/// `--script`).
+pub fn script_name(name: &str) -> String {
+    match serde_json::to_value(sanctions_text::detect_script(name)) {
+        Ok(serde_json::Value::String(s)) => s,
+        other => unreachable!("a script serialises as a string: {other:?}"),
+    }
+}
+
 /// The folder that holds `bench/` and `data/`: `$SANCTIONS_SHARED`, else
 /// `<crate>/../../../shared`.
 pub fn shared_dir() -> PathBuf {
@@ -489,6 +499,13 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
 mod tests {
     use super::*;
     use std::hint::black_box;
+
+    #[test]
+    fn script_names_are_the_models() {
+        assert_eq!(script_name("Amir Khan Muttaqi"), "latin");
+        assert_eq!(script_name("محمد"), "arabic");
+        assert_eq!(script_name("Владимир"), "cyrillic");
+    }
 
     #[test]
     fn xorshift_is_deterministic() {

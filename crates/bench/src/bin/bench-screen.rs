@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use sanctions_bench::{
     BenchQuery, Census, Memory, Truth, dev_truth, entity_id, length_sweep_queries, load_lists,
     load_queries, load_truth, memory, percentile, process_cpu_seconds, reset_peak_memory,
-    shared_dir, synthesize,
+    script_name, shared_dir, synthesize,
 };
 use sanctions_index::{Index, ScreenRequest};
 use serde_json::{Value, json};
@@ -157,7 +157,7 @@ fn latency_by_script(reqs: &[ScreenRequest], l: &Latency) -> Vec<Value> {
     let total: f64 = l.by_query.iter().sum();
     let mut scripts: Vec<(String, Vec<f64>)> = Vec::new();
     for (r, &us) in reqs.iter().zip(&l.by_query) {
-        let name = format!("{:?}", sanctions_text::detect_script(&r.name)).to_lowercase();
+        let name = script_name(&r.name);
         match scripts.iter_mut().find(|(s, _)| *s == name) {
             Some((_, v)) => v.push(us),
             None => scripts.push((name, vec![us])),
