@@ -20,7 +20,7 @@ use sanctions_bench::{
     load_queries, load_truth, memory, percentile, process_cpu_seconds, reset_peak_memory,
     script_name, shared_dir, synthesize,
 };
-use sanctions_index::{Index, ScreenRequest};
+use sanctions_index::{Index, RetrievalConfig, ScreenRequest};
 use serde_json::{Value, json};
 
 /// The allocator of the `sanctions` binary (crates/cli), so that figures match the product.
@@ -180,6 +180,36 @@ fn latency_by_script(reqs: &[ScreenRequest], l: &Latency) -> Vec<Value> {
             })
         })
         .collect()
+}
+
+/// The candidate entries of the slowest 1% of `l`'s queries against all of them: how many
+/// candidates reach the scorer's bounds (`Index::candidates`, at most
+/// `RetrievalConfig::max_candidates`), the median and mean, and how many queries are at that
+/// cap. The dev tail is queries of common Arabic names, most of them at the cap
+/// (BENCHMARKS.md §2, eighth session).
+fn tail_candidates(index: &Index, reqs: &[ScreenRequest], l: &Latency) -> Value {
+    let cut = percentile(&l.sorted_us, 99.0);
+    let cap = RetrievalConfig::default().max_candidates;
+    let counts: Vec<usize> =
+        reqs.iter().map(|r| index.candidates(&index.prepare(r)).len()).collect();
+    let summary = |pick: &dyn Fn(usize) -> bool| {
+        let mut v: Vec<f64> =
+            counts.iter().enumerate().filter(|&(i, _)| pick(i)).map(|(_, &c)| c as f64).collect();
+        let at_cap = v.iter().filter(|&&c| c as usize >= cap).count();
+        let mean = v.iter().sum::<f64>() / v.len().max(1) as f64;
+        v.sort_by(f64::total_cmp);
+        json!({
+            "queries": v.len(),
+            "median": percentile(&v, 50.0),
+            "mean": round(mean, 1),
+            "at_cap": at_cap,
+        })
+    };
+    json!({
+        "cap": cap,
+        "slowest_1pct": summary(&|i| l.by_query[i] > cut),
+        "all": summary(&|_| true),
+    })
 }
 
 /// [`latency`] of the queries screened as a batch is ([`pass`] with `batch`): all prepared
@@ -456,6 +486,20 @@ fn main() {
             ));
         }
 
+        let tail = tail_candidates(&index, &reqs, &lat);
+        say(format!(
+            "  candidates (entries bounded, at most {}): slowest 1% median {}, mean {}, {} of {} \
+             at the cap; all queries median {}, mean {}, {} at the cap",
+            tail["cap"],
+            tail["slowest_1pct"]["median"],
+            tail["slowest_1pct"]["mean"],
+            tail["slowest_1pct"]["at_cap"],
+            tail["slowest_1pct"]["queries"],
+            tail["all"]["median"],
+            tail["all"]["mean"],
+            tail["all"]["at_cap"]
+        ));
+
         let mut tp = Vec::new();
         for batch in [false, true] {
             let mut base_qps = None;
@@ -536,6 +580,7 @@ fn main() {
             "latency": lj,
             "latency_batch": bj,
             "latency_by_script": scripts,
+            "tail_candidates": tail,
             "throughput": tp,
             "recall": rec,
             "length_sweep": lengths,
