@@ -12,7 +12,17 @@
 # /tmp/lt.sqlite, as for rate.sh). Prints p50/p90/p99/p99.9 in ms per server and rate, and the
 # latencies of one client in a closed loop (wrk -c1).
 set -euo pipefail
+if [ $# -lt 2 ]; then
+  echo "usage: $0 SANCTIONS_BINARY HELLO_BINARY [ROUNDS]" >&2
+  exit 2
+fi
 bin=$1; hello=$2; rounds=${3:-3}
+for tool in nginx oha wrk curl python3; do
+  command -v "$tool" > /dev/null || { echo "$tool not found on PATH (see the header of $0)" >&2; exit 2; }
+done
+for f in "$bin" "$hello"; do
+  [ -x "$f" ] || { echo "not an executable: $f" >&2; exit 2; }
+done
 here=$(cd "$(dirname "$0")" && pwd)
 db=${DB:-/tmp/lt.sqlite}
 work=$(mktemp -d)
