@@ -223,6 +223,78 @@ fn record_line(prev_hash: &str, rec: &serde_json::Map<String, Value>, out: &mut 
     hash
 }
 
+/// [`record_line`] of a screening record, written straight from the entry: its members in
+/// bytewise order of their keys, the hash in its place after `event`. The same bytes as the
+/// record built as a `Value` and written by [`record_line`] (tested against it), without a
+/// map, a key string and a value a member: this runs for every screening.
+fn screen_record_line(
+    prev_hash: &str,
+    seq: u64,
+    time: &str,
+    e: &AuditEntry,
+    out: &mut Vec<u8>,
+) -> String {
+    let start = out.len();
+    out.extend_from_slice(b"{\"algorithm\":");
+    // Its two members are declared in bytewise order (`name`, `version`).
+    write_json(out, &sanctions_engine::AlgorithmId::current());
+    out.extend_from_slice(b",\"as_of\":");
+    write_json(out, &e.as_of);
+    out.extend_from_slice(b",\"event\":\"screen\"");
+    let pos = out.len();
+    out.extend_from_slice(b",\"item\":");
+    write_json(out, &e.item);
+    out.extend_from_slice(b",\"key_id\":");
+    write_json(out, &e.key_id);
+    out.extend_from_slice(b",\"prev_hash\":");
+    write_json(out, prev_hash);
+    out.extend_from_slice(b",\"query_hash\":");
+    write_json(out, &e.query_hash);
+    out.extend_from_slice(b",\"request_id\":");
+    write_json(out, &e.request_id);
+    out.extend_from_slice(b",\"results\":[");
+    for (i, (source, reference, score)) in e.results.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"reference\":");
+        write_json(out, reference);
+        out.extend_from_slice(b",\"score\":");
+        write_json(out, &audit_score(*score));
+        out.extend_from_slice(b",\"source\":");
+        write_json(out, source);
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"],\"seq\":");
+    write_json(out, &seq);
+    out.extend_from_slice(b",\"time\":");
+    write_json(out, time);
+    out.extend_from_slice(b",\"versions\":[");
+    for (i, v) in e.versions.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"published\":");
+        write_json(out, &v.published);
+        out.extend_from_slice(b",\"sha256\":");
+        write_json(out, &v.sha256);
+        out.extend_from_slice(b",\"source\":");
+        write_json(out, &v.source);
+        out.extend_from_slice(b",\"version_id\":");
+        write_json(out, &v.version_id);
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"]}");
+    let mut h = Sha256::new();
+    h.update(prev_hash.as_bytes());
+    h.update(&out[start..]);
+    let hash = hex(&h.finalize());
+    let member = format!(",\"hash\":\"{hash}\"");
+    out.splice(pos..pos, member.bytes());
+    out.push(b'\n');
+    hash
+}
+
 /// A score as it is recorded: four decimals, as a double. Such a number prints the same in
 /// `serde_json` and in most JSON libraries (no exponent), so the canonical form is portable.
 pub(crate) fn audit_score(score: f32) -> f64 {
@@ -681,25 +753,10 @@ fn append_locked(
     for &(r, time) in records {
         seq += 1;
         let rec = match r {
-            Record::Screen(e) => json!({
-                "seq": seq,
-                "time": time,
-                "event": "screen",
-                "request_id": e.request_id,
-                "key_id": e.key_id,
-                "item": e.item,
-                "query_hash": e.query_hash,
-                "as_of": e.as_of,
-                "versions": e.versions.iter().map(|v| json!({
-                    "source": v.source, "version_id": v.version_id,
-                    "published": v.published, "sha256": v.sha256,
-                })).collect::<Vec<_>>(),
-                "algorithm": sanctions_engine::AlgorithmId::current(),
-                "results": e.results.iter().map(|(s, r, score)| json!({
-                    "source": s, "reference": r, "score": audit_score(*score),
-                })).collect::<Vec<_>>(),
-                "prev_hash": prev,
-            }),
+            Record::Screen(e) => {
+                prev = screen_record_line(&prev, seq, time, e, &mut buf);
+                continue;
+            }
             Record::Event(e) => json!({
                 "seq": seq,
                 "time": time,
@@ -875,6 +932,76 @@ mod tests {
         let v = tricky();
         assert_eq!(canonical_json(&v), canonical_by_display(&v));
         assert_eq!(sha256_canonical(&v), hex(&Sha256::digest(canonical_by_display(&v))));
+    }
+
+    /// A screening record written straight from its entry is the record built as a `Value`
+    /// (the form `verify_audit_log` reads back) and written by `record_line`, byte for byte:
+    /// with and without key, item and date, no result or several, strings to escape, scores
+    /// at the edges.
+    #[test]
+    fn screen_record_line_is_the_value_records_line() {
+        let version = |source, id, sha: &str| VersionUsed {
+            source,
+            version_id: id,
+            published: "2026-05-08".parse().unwrap(),
+            sha256: sha.to_string(),
+        };
+        let entries = [
+            AuditEntry {
+                request_id: "req-1".into(),
+                key_id: None,
+                item: None,
+                query_hash: "ab".repeat(32),
+                as_of: None,
+                versions: vec![],
+                results: vec![],
+            },
+            AuditEntry {
+                request_id: "ünï \"cödé\" \u{1F600}\n\t\u{0}\\/".into(),
+                key_id: Some("ops \u{7f}".into()),
+                item: Some(4_294_967_296),
+                query_hash: String::new(),
+                as_of: Some("2021-07".parse().unwrap()),
+                versions: vec![version(Source::Un, 1, "00"), version(Source::Ofac, -7, "\"")],
+                results: vec![
+                    (Source::Un, "TAi.026".into(), 1.0),
+                    (Source::Ofac, "12345".into(), 0.912_345_7),
+                    (Source::Ofac, String::new(), 0.0),
+                    (Source::Un, "x".into(), f32::MIN_POSITIVE),
+                    (Source::Un, "nan".into(), f32::NAN),
+                ],
+            },
+        ];
+        for (i, e) in entries.iter().enumerate() {
+            let (prev, seq, time) =
+                ("prev \"hash\"", 1 + i as u64 * u64::MAX / 2, "2026-11-30T12:00:00Z");
+            let rec = json!({
+                "seq": seq,
+                "time": time,
+                "event": "screen",
+                "request_id": e.request_id,
+                "key_id": e.key_id,
+                "item": e.item,
+                "query_hash": e.query_hash,
+                "as_of": e.as_of,
+                "versions": e.versions.iter().map(|v| json!({
+                    "source": v.source, "version_id": v.version_id,
+                    "published": v.published, "sha256": v.sha256,
+                })).collect::<Vec<_>>(),
+                "algorithm": sanctions_engine::AlgorithmId::current(),
+                "results": e.results.iter().map(|(s, r, score)| json!({
+                    "source": s, "reference": r, "score": audit_score(*score),
+                })).collect::<Vec<_>>(),
+                "prev_hash": prev,
+            });
+            let Value::Object(map) = &rec else { unreachable!() };
+            let (mut want, mut got) = (b"earlier\n".to_vec(), b"earlier\n".to_vec());
+            let want_hash = record_line(prev, map, &mut want);
+            let got_hash = screen_record_line(prev, seq, time, e, &mut got);
+            assert_eq!(String::from_utf8(got).unwrap(), String::from_utf8(want).unwrap());
+            assert_eq!(got_hash, want_hash);
+            assert_eq!(got_hash, record_hash(prev, &rec));
+        }
     }
 
     /// A record's line is its canonical JSON with its hash added, wherever `hash` sorts.
