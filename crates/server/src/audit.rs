@@ -152,7 +152,7 @@ fn sorted(map: &serde_json::Map<String, Value>) -> Vec<(&String, &Value)> {
 }
 
 /// Appends the compact JSON of a plain value (a string, a number, a `Value`).
-fn write_json<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
+pub(crate) fn write_json<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
     // Into memory, and a `Value` or a string always serialises: this cannot fail.
     if let Err(e) = serde_json::to_writer(&mut *out, v) {
         unreachable!("serialising JSON into memory failed: {e}");

@@ -8,10 +8,12 @@ use axum::extract::State;
 use sanctions_engine::model::{EntityKind, PartialDate};
 use sanctions_engine::{DEFAULT_THRESHOLD, ScreenRequest, ScreenResult, Snapshot};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
 
-use crate::audit::{AuditEntry, audit_score, sha256_canonical};
+use crate::audit::{AuditEntry, audit_score, write_json};
 use crate::config::ServerConfig;
+use crate::config::hex;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Ctx};
 use crate::state::AppState;
@@ -164,16 +166,43 @@ impl ScreenQuery {
             threshold,
             limit,
         };
-        let query_hash = sha256_canonical(&canonical_query(&req, as_of));
+        let query_hash = query_hash(&req, as_of);
         Ok(Checked { req, as_of, query_hash })
     }
 }
 
-/// The canonical form of a checked query whose hash goes into the audit log: every field,
-/// defaults applied, absent ones `null`, dates as `YYYY[-MM[-DD]]`, kind in lowercase, the
-/// threshold with four decimals.
-pub(crate) fn canonical_query(req: &ScreenRequest, as_of: Option<PartialDate>) -> Value {
-    json!({
+/// The SHA-256 (hex) of a checked query's canonical form, which goes into the audit log and
+/// the answer: every field, defaults applied, absent ones `null`, dates as
+/// `YYYY[-MM[-DD]]`, kind in lowercase, the threshold with four decimals, as compact JSON
+/// with the keys in bytewise order. Written straight, byte for byte the canonical JSON of
+/// `canonical_query`'s `Value` (tested), without building it for every screening.
+pub(crate) fn query_hash(req: &ScreenRequest, as_of: Option<PartialDate>) -> String {
+    let mut out = Vec::with_capacity(160 + req.name.len());
+    out.extend_from_slice(b"{\"as_of\":");
+    write_json(&mut out, &as_of);
+    out.extend_from_slice(b",\"birth_date\":");
+    write_json(&mut out, &req.birth_date);
+    out.extend_from_slice(b",\"identifiers\":");
+    write_json(&mut out, &req.identifiers);
+    out.extend_from_slice(b",\"kind\":");
+    write_json(&mut out, &req.kind.map(|k| k.as_str()));
+    out.extend_from_slice(b",\"limit\":");
+    write_json(&mut out, &req.limit);
+    out.extend_from_slice(b",\"name\":");
+    write_json(&mut out, &req.name);
+    out.extend_from_slice(b",\"nationality\":");
+    write_json(&mut out, &req.nationality);
+    out.extend_from_slice(b",\"threshold\":");
+    write_json(&mut out, &audit_score(req.threshold));
+    out.push(b'}');
+    hex(&Sha256::digest(&out))
+}
+
+/// The canonical form of a checked query ([`query_hash`]) as a `Value`: the definition the
+/// direct writer is tested against.
+#[cfg(test)]
+fn canonical_query(req: &ScreenRequest, as_of: Option<PartialDate>) -> Value {
+    serde_json::json!({
         "name": req.name,
         "kind": req.kind.map(|k| k.as_str()),
         "birth_date": req.birth_date,
@@ -361,6 +390,43 @@ pub(crate) async fn batch(
 mod tests {
     //! Validation of screening queries: each bad field is `invalid_field` with its name.
     use super::*;
+    use serde_json::json;
+
+    /// The query hash written straight is the hash of the canonical `Value`, byte for byte:
+    /// every field present or absent, strings to escape, thresholds at the edges.
+    #[test]
+    fn query_hash_is_the_canonical_values_hash() {
+        let full = ScreenRequest {
+            name: "Amir Khan \"Muttaqi\" \u{1F600}\n\u{0}\\ عبد".into(),
+            birth_date: Some("1970-03".parse().unwrap()),
+            nationality: Some("Afghanistan ü".into()),
+            kind: Some(EntityKind::Person),
+            identifiers: vec!["AB 123/45".into(), String::new()],
+            threshold: 0.912_345_7,
+            limit: 10,
+        };
+        let bare = ScreenRequest {
+            name: "x".into(),
+            birth_date: None,
+            nationality: None,
+            kind: None,
+            identifiers: vec![],
+            threshold: 0.0,
+            limit: usize::MAX,
+        };
+        let org =
+            ScreenRequest { kind: Some(EntityKind::Organization), threshold: 1.0, ..full.clone() };
+        for req in [full, bare, org] {
+            for as_of in [None, Some("2021".parse().unwrap()), Some("2026-05-08".parse().unwrap())]
+            {
+                assert_eq!(
+                    query_hash(&req, as_of),
+                    crate::audit::sha256_canonical(&canonical_query(&req, as_of)),
+                    "{req:?} {as_of:?}"
+                );
+            }
+        }
+    }
 
     fn check(v: Value) -> Result<Checked, String> {
         let q: ScreenQuery = serde_json::from_value(v).map_err(|e| e.to_string())?;
