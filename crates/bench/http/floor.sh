@@ -9,8 +9,9 @@
 #   HELLO_BINARY      target/release/examples/hello
 #                     (cargo build --release -p sanctions-server --example hello)
 # Needs nginx (apt-get install nginx), oha and wrk on PATH, and the store $DB (default
-# /tmp/lt.sqlite, as for rate.sh). Prints p50/p90/p99/p99.9 in ms per server and rate, and the
-# latencies of one client in a closed loop (wrk -c1).
+# /tmp/lt.sqlite, as for rate.sh), which is only read: the server's audit log and nginx's files
+# go into a scratch folder, removed at the end. Prints p50/p90/p99/p99.9 in ms per server and
+# rate, the latencies of one client in a closed loop (wrk -c1), and each round's audit check.
 set -euo pipefail
 if [ $# -lt 2 ]; then
   echo "usage: $0 SANCTIONS_BINARY HELLO_BINARY [ROUNDS]" >&2
@@ -41,7 +42,8 @@ http {
   }
 }
 CONF
-printf 'audit_sync_interval_ms = 10\n' > "$work/sanctions.toml"
+# The audit log goes into the scratch folder: the store's own log is left alone.
+printf 'audit_sync_interval_ms = 10\naudit_log = "%s"\n' "$work/audit.jsonl" > "$work/sanctions.toml"
 key=$(echo -n secret-admin-key | "$bin" key hash)
 screen=(-m POST -T application/json -H 'Authorization: Bearer secret-admin-key' -Z "$here/screen_bodies.jsonl")
 
@@ -76,7 +78,7 @@ for round in $(seq 1 "$rounds"); do
   lone axum-hello http://127.0.0.1:18093/healthz
   kill "$pid"; wait "$pid" 2>/dev/null || true
 
-  rm -f "$db.audit.jsonl"
+  rm -f "$work/audit.jsonl"
   SANCTIONS_LOG=info SANCTIONS_API_KEYS="ops:admin:$key" "$bin" --db "$db" serve \
     --addr 127.0.0.1:18094 --config "$work/sanctions.toml" > "$work/server.log" 2>&1 & pid=$!
   ready http://127.0.0.1:18094/readyz
@@ -86,5 +88,5 @@ for round in $(seq 1 "$rounds"); do
   warm "${screen[@]}" http://127.0.0.1:18094/v1/screen
   for r in 1000 10000; do rate sanctions-screen "$r" http://127.0.0.1:18094/v1/screen "${screen[@]}"; done
   kill "$pid"; wait "$pid" 2>/dev/null || true
-  "$bin" --db "$db" audit verify | head -1
+  "$bin" --db "$db" audit verify "$work/audit.jsonl" | head -1
 done
