@@ -176,12 +176,42 @@ pub(crate) fn sha256_canonical(v: &Value) -> String {
 }
 
 fn record_hash(prev_hash: &str, without_hash: &Value) -> String {
-    let mut h = Sha256::new();
-    h.update(prev_hash.as_bytes());
     let mut out = Vec::new();
     canonical_into(without_hash, &mut out);
-    h.update(&out);
+    chain_hash(prev_hash, &out)
+}
+
+/// The hash of a record: SHA-256 (hex) of the previous record's hash and the record's
+/// canonical JSON without its own hash.
+fn chain_hash(prev_hash: &str, canonical: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(prev_hash.as_bytes());
+    h.update(canonical);
     hex(&h.finalize())
+}
+
+/// Ends the line of a record whose canonical JSON (without `hash`) is `out[start..]`: inserts
+/// the member `"hash"` at `pos` (just after `{` when it is the first member; `before_another`
+/// when a member follows it), then a newline. Returns the hash.
+fn seal_line(
+    prev_hash: &str,
+    out: &mut Vec<u8>,
+    start: usize,
+    pos: usize,
+    before_another: bool,
+) -> String {
+    let hash = chain_hash(prev_hash, &out[start..]);
+    // After `{` the member is the first one; elsewhere a comma separates it from the member
+    // written before `pos`.
+    let first = pos == start + 1;
+    let member = match (first, before_another) {
+        (true, true) => format!("\"hash\":\"{hash}\","),
+        (true, false) => format!("\"hash\":\"{hash}\""),
+        (false, _) => format!(",\"hash\":\"{hash}\""),
+    };
+    out.splice(pos..pos, member.bytes());
+    out.push(b'\n');
+    hash
 }
 
 /// Appends the log line of a record: its canonical JSON with the member `"hash"` (the
@@ -206,21 +236,7 @@ fn record_line(prev_hash: &str, rec: &serde_json::Map<String, Value>, out: &mut 
     }
     let (pos, before_another) = at.unwrap_or((out.len(), false));
     out.push(b'}');
-    let mut h = Sha256::new();
-    h.update(prev_hash.as_bytes());
-    h.update(&out[start..]);
-    let hash = hex(&h.finalize());
-    // After `{` the member is the first one; elsewhere a comma separates it from the member
-    // written before `pos`.
-    let first = pos == start + 1;
-    let member = match (first, before_another) {
-        (true, true) => format!("\"hash\":\"{hash}\","),
-        (true, false) => format!("\"hash\":\"{hash}\""),
-        (false, _) => format!(",\"hash\":\"{hash}\""),
-    };
-    out.splice(pos..pos, member.bytes());
-    out.push(b'\n');
-    hash
+    seal_line(prev_hash, out, start, pos, before_another)
 }
 
 /// [`record_line`] of a screening record, written straight from the entry: its members in
@@ -285,14 +301,7 @@ fn screen_record_line(
         out.push(b'}');
     }
     out.extend_from_slice(b"]}");
-    let mut h = Sha256::new();
-    h.update(prev_hash.as_bytes());
-    h.update(&out[start..]);
-    let hash = hex(&h.finalize());
-    let member = format!(",\"hash\":\"{hash}\"");
-    out.splice(pos..pos, member.bytes());
-    out.push(b'\n');
-    hash
+    seal_line(prev_hash, out, start, pos, true)
 }
 
 /// A score as it is recorded: four decimals, as a double. Such a number prints the same in

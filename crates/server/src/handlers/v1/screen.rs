@@ -12,8 +12,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::audit::{AuditEntry, audit_score, write_json};
-use crate::config::ServerConfig;
-use crate::config::hex;
+use crate::config::{ServerConfig, hex};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Ctx};
 use crate::state::AppState;
