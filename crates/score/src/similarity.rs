@@ -515,18 +515,26 @@ impl WordShape {
         if !translit {
             return ShapeCheck::Zero;
         }
-        // The key similarity of different keys: equal without `v` / `y` (when either holds
-        // one; then their other letters agree, repeats included), or one edit apart (both at
-        // least three letters long).
-        if ((a.key_vy || b.key_vy) && (a.key_mask ^ b.key_mask) & !VY_BITS == 0)
+        if a.keys_may_be_similar(b) {
+            return ShapeCheck::Unknown;
+        }
+        ShapeCheck::Zero
+    }
+
+    /// Whether two different keys may have a key similarity above 0 ([`key_similarity`]),
+    /// from their shapes: equal without `v` / `y` (when either holds one; then their other
+    /// letters agree, repeats included), or one edit apart (both at least three letters long,
+    /// the lengths a letter apart at most, and at most one letter, or repeat, on each side
+    /// alone). Such similarities are 0.85 and from 0.8 up, so this is also when two
+    /// transliterated words with different keys may reach [`crate::GLUED_MIN`] by their keys.
+    #[inline(always)]
+    fn keys_may_be_similar(&self, b: &WordShape) -> bool {
+        let a = self;
+        ((a.key_vy || b.key_vy) && (a.key_mask ^ b.key_mask) & !VY_BITS == 0)
             || (a.key_len.min(b.key_len) >= 3
                 && a.key_len.abs_diff(b.key_len) <= 1
                 && !more_bits(a.key_mask & !b.key_mask, 1)
                 && !more_bits(b.key_mask & !a.key_mask, 1))
-        {
-            return ShapeCheck::Unknown;
-        }
-        ShapeCheck::Zero
     }
 }
 
@@ -636,8 +644,9 @@ impl WordPattern {
     /// without `v` / `y` (0.85: their other letters agree, repeats included) or one edit apart
     /// with both at least three letters long (0.9 − 0.3 / len ≥ 0.8: the lengths a letter
     /// apart at most, and at most one letter, or repeat, on each side alone); equal keys (0.9)
-    /// are the first case above. The same letters as [`WordShape::check`] reads, which a glued
-    /// pair of a name in Arabic script otherwise passed on the key lengths alone.
+    /// are the first case above. The same test as [`WordShape::check`]'s
+    /// ([`WordShape::keys_may_be_similar`]), which a glued pair of a name in Arabic script
+    /// otherwise passed on the key lengths alone.
     #[inline(always)]
     pub fn may_reach_glued_min(&self, translit: bool, b: &WordShape) -> bool {
         const _: () = assert!(crate::GLUED_MIN == 0.8, "the bound below assumes GLUED_MIN = 0.8");
@@ -652,12 +661,7 @@ impl WordPattern {
         {
             return true;
         }
-        translit
-            && (((a.key_vy || b.key_vy) && (a.key_mask ^ b.key_mask) & !VY_BITS == 0)
-                || (a.key_len.min(b.key_len) >= 3
-                    && a.key_len.abs_diff(b.key_len) <= 1
-                    && !more_bits(a.key_mask & !b.key_mask, 1)
-                    && !more_bits(b.key_mask & !a.key_mask, 1)))
+        translit && a.keys_may_be_similar(b)
     }
 
     /// What the shapes alone say of this word (`a`, `ka`) against the word of shape `b`
