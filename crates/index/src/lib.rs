@@ -1706,6 +1706,14 @@ impl Index {
         self.screen_query(&self.prepare(req), req.threshold, req.limit)
     }
 
+    /// The longest run of [`Index::locality_order`] one thread should take at a time when
+    /// several threads screen it (rayon: `with_max_len`). The order puts the heaviest queries
+    /// (names of the lists' commonest words) side by side, so with the pieces rayon makes on
+    /// its own one thread could be left with a run of them while the other had nothing left
+    /// to take (1.6–1.75 cores busy on two); runs this short keep both busy (1.95) and still
+    /// keep most of the order's locality (BENCHMARKS.md §2, ninth session).
+    pub const LOCALITY_RUN: usize = 8;
+
     /// The order in which to screen many prepared queries for speed: queries that share words
     /// one after the other (by their words' variant keys, commonest first), so that one
     /// query's retrieval work, postings and name bounds are still in the cache for the next

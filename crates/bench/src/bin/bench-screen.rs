@@ -264,12 +264,13 @@ fn latency_json(l: &Latency) -> Value {
 
 /// One pass over `reqs`: each screened in file order, or (`batch`) as `sanctions screen
 /// --batch` does, all prepared first, then screened in the index's locality order
-/// ([`Index::locality_order`]); each thread of the pool takes contiguous runs of the order.
+/// ([`Index::locality_order`]); each thread of the pool takes contiguous runs of the order, at
+/// most [`Index::LOCALITY_RUN`] queries long.
 fn pass(index: &Index, reqs: &[ScreenRequest], batch: bool) {
     if batch {
         let queries: Vec<_> = reqs.par_iter().map(|r| index.prepare(r)).collect();
         let order = index.locality_order(&queries);
-        order.par_iter().for_each(|&i| {
+        order.par_iter().with_max_len(Index::LOCALITY_RUN).for_each(|&i| {
             black_box(index.screen_query(&queries[i], reqs[i].threshold, reqs[i].limit));
         });
     } else {

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
-use sanctions_engine::{HitView, Query, ScreenRequest, Snapshot};
+use sanctions_engine::{HitView, Index, Query, ScreenRequest, Snapshot};
 use serde::{Deserialize, Serialize};
 
 use crate::args::{Format, ScreenArgs};
@@ -78,9 +78,11 @@ fn screen_chunk(snapshot: &Snapshot, parsed: &[Parsed]) -> Vec<Vec<HitView>> {
     let index = snapshot.index();
     let queries: Vec<Query> = parsed.par_iter().map(|p| index.prepare(&p.req)).collect();
     let order = index.locality_order(&queries);
-    // Each thread takes contiguous runs of `order`, so the locality holds per thread.
+    // Each thread takes contiguous runs of `order`, so the locality holds per thread; short
+    // ones, so that no thread is left alone with a run of heavy queries.
     let screened: Vec<(usize, Vec<HitView>)> = order
         .par_iter()
+        .with_max_len(Index::LOCALITY_RUN)
         .map(|&i| {
             let req = &parsed[i].req;
             (i, snapshot.hit_views(index.screen_query(&queries[i], req.threshold, req.limit)))
