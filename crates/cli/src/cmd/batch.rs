@@ -230,10 +230,21 @@ pub fn run(snapshot: &Snapshot, path: &Path, args: &ScreenArgs, threshold: f32) 
             break;
         }
         let results = screen_chunk(snapshot, &parsed);
-        for (p, r) in parsed.iter().zip(&results) {
+        // Each result is formatted on the pool, then written in input order: only the copy
+        // is left to this thread.
+        let rendered = parsed
+            .par_iter()
+            .zip(&results)
+            .map(|(p, r)| {
+                let mut buf = Vec::with_capacity(64 + 128 * r.len());
+                write_result(&mut buf, args, &p.qid, r)?;
+                Ok(buf)
+            })
+            .collect::<Result<Vec<Vec<u8>>>>()?;
+        for (buf, r) in rendered.iter().zip(&results) {
             queries += 1;
             hits += usize::from(!r.is_empty());
-            write_result(&mut out, args, &p.qid, r)?;
+            out.write_all(buf)?;
         }
         if let Some(pb) = &progress {
             if total_bytes.is_some() {
