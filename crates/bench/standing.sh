@@ -29,6 +29,8 @@ out=$1
 peers=${2:-}
 shared=${SANCTIONS_SHARED:-$root/../shared}
 target=${CARGO_TARGET_DIR:-$root/target}
+# cargo runs from the project root below, so a relative target folder is relative to it.
+case $target in /*) ;; *) target=$root/$target ;; esac
 if [ ! -d "$shared/bench/dev" ] || [ ! -d "$shared/data" ]; then
     echo "error: no shared benchmark at $shared (set SANCTIONS_SHARED)" >&2
     exit 2
