@@ -71,28 +71,43 @@ fn parse_jsonl(
     Ok(Parsed { qid, req })
 }
 
+/// One query's output, formatted ([`write_result`]), and whether it has hits.
+struct Rendered {
+    bytes: Vec<u8>,
+    has_hits: bool,
+}
+
 /// Screens a chunk of queries on every core, in the index's locality order (queries sharing
-/// words one after the other: [`sanctions_engine::Index::locality_order`]), and returns the
-/// hits in input order.
-fn screen_chunk(snapshot: &Snapshot, parsed: &[Parsed]) -> Vec<Vec<HitView>> {
+/// words one after the other: [`sanctions_engine::Index::locality_order`]), formats each
+/// result where it was screened, and returns them in input order.
+fn screen_chunk(
+    snapshot: &Snapshot,
+    parsed: &[Parsed],
+    args: &ScreenArgs,
+) -> Result<Vec<Rendered>> {
     let index = snapshot.index();
     let queries: Vec<Query> = parsed.par_iter().map(|p| index.prepare(&p.req)).collect();
     let order = index.locality_order(&queries);
     // Each thread takes contiguous runs of `order`, so the locality holds per thread; short
     // ones, so that no thread is left alone with a run of heavy queries.
-    let screened: Vec<(usize, Vec<HitView>)> = order
+    let screened: Vec<(usize, Result<Rendered>)> = order
         .par_iter()
         .with_max_len(Index::LOCALITY_RUN)
         .map(|&i| {
-            let req = &parsed[i].req;
-            (i, snapshot.hit_views(index.screen_query(&queries[i], req.threshold, req.limit)))
+            let p = &parsed[i];
+            let hits =
+                snapshot.hit_views(index.screen_query(&queries[i], p.req.threshold, p.req.limit));
+            let mut bytes = Vec::with_capacity(64 + 128 * hits.len());
+            let r = write_result(&mut bytes, args, &p.qid, &hits)
+                .map(|()| Rendered { bytes, has_hits: !hits.is_empty() });
+            (i, r)
         })
         .collect();
-    let mut results: Vec<Vec<HitView>> = vec![Vec::new(); parsed.len()];
+    let mut results: Vec<Option<Rendered>> = (0..parsed.len()).map(|_| None).collect();
     for (i, r) in screened {
-        results[i] = r;
+        results[i] = Some(r?);
     }
-    results
+    Ok(results.into_iter().map(|r| r.expect("each query screened once")).collect())
 }
 
 /// Screens every query of `path` and writes one result line per query, in input order.
@@ -229,22 +244,11 @@ pub fn run(snapshot: &Snapshot, path: &Path, args: &ScreenArgs, threshold: f32) 
         if parsed.is_empty() {
             break;
         }
-        let results = screen_chunk(snapshot, &parsed);
-        // Each result is formatted on the pool, then written in input order: only the copy
-        // is left to this thread.
-        let rendered = parsed
-            .par_iter()
-            .zip(&results)
-            .map(|(p, r)| {
-                let mut buf = Vec::with_capacity(64 + 128 * r.len());
-                write_result(&mut buf, args, &p.qid, r)?;
-                Ok(buf)
-            })
-            .collect::<Result<Vec<Vec<u8>>>>()?;
-        for (buf, r) in rendered.iter().zip(&results) {
+        // Formatted on the pool: only the copy, in input order, is left to this thread.
+        for r in screen_chunk(snapshot, &parsed, args)? {
             queries += 1;
-            hits += usize::from(!r.is_empty());
-            out.write_all(buf)?;
+            hits += usize::from(r.has_hits);
+            out.write_all(&r.bytes)?;
         }
         if let Some(pb) = &progress {
             if total_bytes.is_some() {
